@@ -1,0 +1,1 @@
+//! hookseal actix: work in progress.

@@ -1,0 +1,1 @@
+//! hookseal axum: work in progress.

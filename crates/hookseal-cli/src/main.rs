@@ -1,0 +1,2 @@
+//! hookseal cli: work in progress.
+fn main() {}

@@ -1,0 +1,375 @@
+//! What every typed event can answer, the catch-all for unknown events, and
+//! the serde helpers the provider modules share.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+use crate::error::BodyError;
+
+/// A provider's typed event.
+///
+/// Each provider module has one `Event` enum implementing this trait: match on
+/// it for the typed payload, or ask these questions of any event.
+pub trait WebhookEvent: Serialize + Clone + fmt::Debug + PartialEq + Send + Sync + Sized + 'static {
+    /// Parses an authentic body that is already known to be UTF-8.
+    ///
+    /// An unknown event name is not an error: it parses into the `Unknown`
+    /// variant, which keeps the raw JSON.
+    ///
+    /// # Errors
+    ///
+    /// A [`BodyError`] naming the JSON path and position of the problem.
+    fn from_json(body: &str) -> Result<Self, BodyError>;
+
+    /// Parses an authentic body.
+    ///
+    /// # Errors
+    ///
+    /// A [`BodyError`] if the body is not UTF-8, not JSON, or does not fit the schema.
+    fn from_slice(body: &[u8]) -> Result<Self, BodyError> {
+        Self::from_json(std::str::from_utf8(body).map_err(BodyError::utf8)?)
+    }
+
+    /// The provider's wire name for this event, such as `lead.captured`.
+    fn name(&self) -> &str;
+
+    /// Whether this is the provider's test event ("Send test event" buttons).
+    fn is_test(&self) -> bool;
+
+    /// The key to deduplicate redeliveries on, as the provider defines it.
+    fn idempotency_key(&self) -> Cow<'_, str>;
+
+    /// When the provider says the event happened: the timestamp inside the
+    /// signed body. `None` only for an unknown event without a readable one.
+    fn occurred_at(&self) -> Option<DateTime<Utc>>;
+
+    /// The event as the provider's wire JSON (field names, casing, nesting).
+    #[must_use]
+    fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("events serialize to JSON infallibly")
+    }
+}
+
+/// An event this version of hookseal does not know, kept whole.
+///
+/// Providers add events (ConnectGain's catalogue grew to 17); receiving one
+/// must not fail, so it arrives here with its name, its raw JSON exactly as
+/// signed, and what could be read of its timestamp and idempotency key.
+#[derive(Clone)]
+pub struct UnknownEvent {
+    name: String,
+    occurred_at: Option<DateTime<Utc>>,
+    idempotency_key: String,
+    raw: Box<RawValue>,
+}
+
+impl UnknownEvent {
+    /// The event's wire name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The signed body, byte for byte.
+    #[must_use]
+    pub fn raw(&self) -> &RawValue {
+        &self.raw
+    }
+
+    /// The signed body parsed into a `serde_json::Value`.
+    #[must_use]
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(self.raw.get()).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Parses the raw JSON into your own type.
+    ///
+    /// # Errors
+    ///
+    /// A [`BodyError`] if it does not fit `T`.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, BodyError> {
+        parse_json(self.raw.get())
+    }
+
+    pub(crate) fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        self.occurred_at
+    }
+
+    pub(crate) fn idempotency_key(&self) -> &str {
+        &self.idempotency_key
+    }
+}
+
+impl fmt::Debug for UnknownEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnknownEvent")
+            .field("name", &self.name)
+            .field("occurred_at", &self.occurred_at)
+            .field("raw_len", &self.raw.get().len())
+            .finish()
+    }
+}
+
+impl PartialEq for UnknownEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.raw.get() == other.raw.get()
+    }
+}
+
+impl Serialize for UnknownEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.raw.serialize(serializer)
+    }
+}
+
+/// How a provider lays out the fields an unknown event is read by.
+pub(crate) struct Layout {
+    /// The top-level field naming the event.
+    pub(crate) event_field: &'static str,
+    /// The top-level field holding the signed timestamp.
+    pub(crate) timestamp_field: &'static str,
+    /// Every event name the provider module types.
+    pub(crate) known: &'static [&'static str],
+    /// The provider's idempotency key, read from any JSON object.
+    pub(crate) key: fn(&serde_json::Value) -> Option<String>,
+}
+
+impl Layout {
+    /// Recovers from a strict parse that failed (or met an unknown name).
+    ///
+    /// An unknown event name becomes an [`UnknownEvent`]; a known one keeps
+    /// the strict error, which says what was wrong with it.
+    pub(crate) fn recover(&self, body: &str, strict: Option<BodyError>) -> Result<UnknownEvent, BodyError> {
+        let value: serde_json::Value = match serde_json::from_str(body) {
+            Ok(value) => value,
+            Err(err) => return Err(strict.unwrap_or_else(|| BodyError::from_json(String::new(), &err))),
+        };
+        let name = value.get(self.event_field).and_then(serde_json::Value::as_str);
+        let name = match (name, strict) {
+            (Some(name), _) if !self.known.contains(&name) => name.to_owned(),
+            (_, Some(strict)) => return Err(strict),
+            (name, None) => return Err(missing_field(self.event_field, name.is_none())),
+        };
+        let occurred_at = value
+            .get(self.timestamp_field)
+            .and_then(serde_json::Value::as_str)
+            .and_then(|text| timestamp::parse(text).ok());
+        let idempotency_key = (self.key)(&value).unwrap_or_else(|| content_key(body.as_bytes()));
+        let raw = RawValue::from_string(body.to_owned()).map_err(|err| BodyError::from_json(String::new(), &err))?;
+        Ok(UnknownEvent { name, occurred_at, idempotency_key, raw })
+    }
+}
+
+fn missing_field(field: &str, absent: bool) -> BodyError {
+    let message = if absent { format!("missing field `{field}`") } else { format!("unexpected value of `{field}`") };
+    BodyError::new(crate::error::BodyErrorKind::Schema, field.to_owned(), 0, 0, message)
+}
+
+/// A stable key for a body with none of its own: `sha256:<hex of the body>`.
+pub(crate) fn content_key(body: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(body)))
+}
+
+/// Reads a string at a `/`-separated JSON pointer.
+pub(crate) fn str_at<'v>(value: &'v serde_json::Value, pointer: &str) -> Option<&'v str> {
+    value.pointer(pointer).and_then(serde_json::Value::as_str)
+}
+
+/// Parses JSON text into `T`; on failure, parses again to name the JSON path.
+///
+/// The happy path pays nothing for path tracking.
+pub(crate) fn parse_json<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, BodyError> {
+    parse_json_at("", text)
+}
+
+/// Like [`parse_json`] for a nested value whose path starts with `prefix`.
+pub(crate) fn parse_json_at<'de, T: Deserialize<'de>>(prefix: &str, text: &'de str) -> Result<T, BodyError> {
+    serde_json::from_str(text).map_err(|err| {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            Err(traced) => traced.path().to_string(),
+            Ok(_) => String::new(),
+        };
+        let path = match (prefix.is_empty(), path.as_str()) {
+            (true, _) => path,
+            (false, "" | ".") => prefix.to_owned(),
+            (false, _) => format!("{prefix}.{path}"),
+        };
+        BodyError::from_json(path, &err)
+    })
+}
+
+/// Timestamps: parsed leniently, written the way each provider writes them.
+pub(crate) mod timestamp {
+    use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+    use serde::{Deserializer, Serializer, de};
+
+    /// RFC 3339 with any offset; a timestamp without offset is taken as UTC.
+    pub(crate) fn parse(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+        DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).or_else(|err| {
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc()).map_err(|_| err)
+        })
+    }
+
+    struct Visitor;
+
+    impl de::Visitor<'_> for Visitor {
+        type Value = DateTime<Utc>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an ISO 8601 timestamp")
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            parse(text).map_err(|_| E::invalid_value(de::Unexpected::Other("a malformed timestamp"), &self))
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+        deserializer.deserialize_str(Visitor)
+    }
+
+    /// `2026-07-01T12:00:00.000Z`: JavaScript's `toISOString`.
+    pub(crate) mod millis {
+        use super::*;
+
+        pub(crate) fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_str(&time.to_rfc3339_opts(SecondsFormat::Millis, true))
+        }
+
+        pub(crate) use super::deserialize;
+    }
+
+    /// `2026-04-15T12:00:00Z`, with a fraction only when there is one.
+    pub(crate) mod auto {
+        use super::*;
+
+        pub(crate) fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_str(&render(time))
+        }
+
+        pub(crate) fn render(time: &DateTime<Utc>) -> String {
+            time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        }
+
+        pub(crate) use super::deserialize;
+    }
+}
+
+/// Numbers that are integers in practice but may arrive as floats: written
+/// back without a fraction when they have none, as JavaScript senders do.
+pub(crate) mod number {
+    use serde::{Serialize, Serializer};
+
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+
+    fn as_integer(value: f64) -> Option<i64> {
+        // Both bounds are exactly representable; the cast is exact inside them.
+        #[allow(clippy::cast_possible_truncation)]
+        (value.fract() == 0.0 && value.abs() < EXACT).then_some(value as i64)
+    }
+
+    pub(crate) fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        match as_integer(*value) {
+            Some(int) => serializer.serialize_i64(int),
+            None => serializer.serialize_f64(*value),
+        }
+    }
+
+    pub(crate) mod option {
+        use super::*;
+
+        pub(crate) fn serialize<S: Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+            match value.map(|v| (v, as_integer(v))) {
+                Some((_, Some(int))) => Some(int).serialize(serializer),
+                Some((float, None)) => Some(float).serialize(serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+    }
+}
+
+/// `skip_serializing_if` for flags that are only written when set.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+pub(crate) fn is_false(flag: &bool) -> bool {
+    !*flag
+}
+
+/// Declares an enum over a closed set of wire strings that still keeps any
+/// other value in `Other`, so a provider adding a value never breaks parsing.
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+            /// A value this version does not know, kept as sent.
+            Other(String),
+        }
+
+        impl $name {
+            /// Every value this version knows, as written on the wire.
+            pub const KNOWN: &'static [&'static str] = &[$($wire),*];
+
+            /// The value as written on the wire.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $wire, )*
+                    Self::Other(other) => other,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> Self {
+                match text {
+                    $( $wire => Self::$variant, )*
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl ::serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, text: &str) -> Result<$name, E> {
+                        Ok($name::from(text))
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
+            }
+        }
+    };
+}
+
+pub(crate) use open_enum;

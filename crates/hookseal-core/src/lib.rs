@@ -1,0 +1,63 @@
+//! Verify and type the signed webhooks of tocc.contact, Toran, Zapito, Tuco
+//! and ConnectGain, without any web framework.
+//!
+//! A [`Verifier`] takes the request's headers (anything implementing
+//! [`Headers`]) and its **raw body bytes**, checks the HMAC-SHA256 signature
+//! in constant time, and parses the body into the provider's typed event,
+//! which you `match` on. Every rejection is an [`Error`] with an HTTP
+//! [`status`](Error::status): `401` for any signature problem, `400` for an
+//! authentic but unusable body, `413` for a body over the limit.
+//!
+//! ```
+//! use hookseal_core::{Secret, Signer, Tuco, Verifier, WebhookEvent, Provider, tuco};
+//!
+//! let secret = Secret::new("tuco-webhook-secret")?;
+//! let body = br#"{"event":"message.reply","timestamp":"2026-04-15T12:00:00Z","workspaceId":"org_abc123",
+//!                 "data":{"messageId":"msg_xyz789","message":"Yes, I'm interested!"}}"#;
+//! // What Tuco would send (the sender and the tests use the same signer):
+//! let signature = Signer::new(&secret, Tuco::SCHEME.format()).sign(body);
+//!
+//! let verifier = Verifier::<Tuco>::new(secret);
+//! let headers = [("x-tuco-signature", signature.as_str())];
+//! let event = verifier.verify_event(&headers, body)?;
+//! match &event {
+//!     tuco::Event::MessageReply(reply) => assert_eq!(reply.data.message.as_deref(), Some("Yes, I'm interested!")),
+//!     other => panic!("unexpected {}", other.name()),
+//! }
+//! assert_eq!(event.idempotency_key(), "msg_xyz789:message.reply");
+//!
+//! // One changed byte, and it is refused with 401:
+//! let mut forged = body.to_vec();
+//! forged[60] ^= 1;
+//! assert_eq!(verifier.verify_event(&headers, &forged).unwrap_err().status(), 401);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Unknown event names are never an error: they parse into each provider's
+//! `Unknown` variant, which keeps the raw JSON.
+
+pub mod connectgain;
+pub mod custom;
+mod error;
+mod event;
+mod headers;
+mod provider;
+// pub mod samples;
+mod secret;
+mod signature;
+pub mod tocc;
+pub mod toran;
+pub mod tuco;
+mod verifier;
+pub mod zapito;
+
+pub use error::{BodyError, BodyErrorKind, Error, SignatureFault};
+pub use event::{UnknownEvent, WebhookEvent};
+pub use headers::Headers;
+pub use provider::{ConnectGain, Custom, Provider, ProviderId, Tocc, Toran, Tuco, UnknownProvider, Zapito};
+pub use secret::{EmptySecret, KeyMatch, Secret};
+pub use signature::{Scheme, SignatureFormat, Signer};
+pub use verifier::{DEFAULT_BODY_LIMIT, NoSecrets, Verified, Verifier};
+
+/// Re-exported so the timestamps in events can be named without adding `chrono`.
+pub use chrono;

@@ -1,0 +1,139 @@
+//! The five providers, as types (for generic code) and as values (for routing).
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::event::WebhookEvent;
+use crate::signature::{Scheme, SignatureFormat};
+
+/// A webhook provider: how it signs, and what its events look like.
+///
+/// Implemented by the marker types [`Tocc`], [`Toran`], [`Zapito`], [`Tuco`],
+/// [`ConnectGain`] and [`Custom`]; a `Verifier<Toran>` yields
+/// [`toran::Event`](crate::toran::Event)s.
+pub trait Provider: Send + Sync + 'static {
+    /// Short lowercase name, as in URLs: `tocc`, `toran`, …
+    const NAME: &'static str;
+    /// Where the signature and event name travel.
+    const SCHEME: Scheme;
+    /// The provider's typed event.
+    type Event: WebhookEvent;
+}
+
+macro_rules! providers {
+    ($(
+        $(#[$meta:meta])*
+        $marker:ident => $module:ident, $name:literal, $display:literal,
+            $header:literal, $format:ident, $event_header:literal, [$($event:literal),* $(,)?];
+    )*) => {
+        $(
+            $(#[$meta])*
+            #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+            pub struct $marker;
+
+            impl Provider for $marker {
+                const NAME: &'static str = $name;
+                const SCHEME: Scheme = Scheme::new($header, SignatureFormat::$format).with_event_header($event_header);
+                type Event = crate::$module::Event;
+            }
+        )*
+
+        /// One of the five providers, as a value: for routing by name and for tools.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum ProviderId {
+            $( $(#[$meta])* $marker, )*
+        }
+
+        impl ProviderId {
+            /// Every provider, in the order the contract lists them.
+            pub const ALL: [Self; 5] = [$(Self::$marker),*];
+
+            /// Short lowercase name, as in URLs: `tocc`, `toran`, …
+            #[must_use]
+            pub const fn name(self) -> &'static str {
+                match self { $(Self::$marker => $name,)* }
+            }
+
+            /// The provider's own name, such as `tocc.contact`.
+            #[must_use]
+            pub const fn display_name(self) -> &'static str {
+                match self { $(Self::$marker => $display,)* }
+            }
+
+            /// Where the signature and event name travel.
+            #[must_use]
+            pub const fn scheme(self) -> Scheme {
+                match self { $(Self::$marker => <$marker as Provider>::SCHEME,)* }
+            }
+
+            /// Every documented event name (test-only names included).
+            #[must_use]
+            pub const fn events(self) -> &'static [&'static str] {
+                match self { $(Self::$marker => &[$($event),*],)* }
+            }
+        }
+    };
+}
+
+providers! {
+    /// tocc.contact.
+    Tocc => tocc, "tocc", "tocc.contact", "X-Tocc-Signature", Sha256Prefixed, "X-Tocc-Event", [
+        "lead.new", "customer.updated", "customer.returning",
+        "conversation.escalated", "conversation.resolved", "lead.stalled",
+    ];
+    /// Toran.
+    Toran => toran, "toran", "Toran", "X-Toran-Signature", Sha256Prefixed, "X-Toran-Event", [
+        "lead.captured", "lead.test",
+    ];
+    /// Zapito.
+    Zapito => zapito, "zapito", "Zapito", "X-Zapito-Signature", Sha256Prefixed, "X-Zapito-Event", [
+        "lead.handoff",
+    ];
+    /// Tuco.
+    Tuco => tuco, "tuco", "Tuco", "X-Tuco-Signature", BareHex, "X-Tuco-Event", [
+        "message.sent", "message.failed", "message.fallback", "message.reply", "message.opened",
+    ];
+    /// ConnectGain.
+    ConnectGain => connectgain, "connectgain", "ConnectGain", "X-Webhook-Signature", BareHex, "X-Webhook-Event", [
+        "contact.created", "contact.updated", "contact.assigned",
+        "deal.created", "deal.updated", "deal.stage.changed", "deal.assigned",
+        "conversation.created", "conversation.assigned", "conversation.status.changed",
+        "message.received", "message.sent", "message.delivered", "message.read", "message.failed",
+        "broadcast.response", "zoom.recording.completed", "webhook.test",
+    ];
+}
+
+impl fmt::Display for ProviderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error for a provider name that is not one of the five.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown provider `{0}` (expected one of: tocc, toran, zapito, tuco, connectgain)")]
+pub struct UnknownProvider(String);
+
+impl FromStr for ProviderId {
+    type Err = UnknownProvider;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| UnknownProvider(crate::error::truncate(name.to_owned())))
+    }
+}
+
+/// Any other HMAC-SHA256 sender: give the verifier its [`Scheme`] with
+/// [`Verifier::with_scheme`](crate::Verifier::with_scheme). Its events are
+/// [`custom::Event`](crate::custom::Event)s.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Custom;
+
+impl Provider for Custom {
+    const NAME: &'static str = "custom";
+    const SCHEME: Scheme = Scheme::new("X-Signature", SignatureFormat::Sha256Prefixed);
+    type Event = crate::custom::Event;
+}

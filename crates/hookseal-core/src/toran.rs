@@ -1,0 +1,206 @@
+//! Toran: one flat lead payload, `X-Toran-Signature: sha256=<hex>`.
+//!
+//! `lead.captured` is a real lead, `lead.test` the dashboard's test button.
+//! The idempotency key is `lead_id`. `metadata` keeps every key Toran adds.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::BodyError;
+use crate::event::{Layout, UnknownEvent, WebhookEvent, is_false, number, open_enum, parse_json, str_at, timestamp};
+
+/// A Toran event.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// `lead.captured`: a real lead.
+    LeadCaptured(Lead),
+    /// `lead.test`: the dashboard's "Send test webhook" button.
+    LeadTest(Lead),
+    /// An event this version does not know.
+    Unknown(UnknownEvent),
+}
+
+/// A captured lead.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Lead {
+    /// Stable lead identity (UUID): the idempotency key.
+    pub lead_id: String,
+    /// The widget that captured the lead (UUID).
+    pub widget_id: String,
+    /// Visitor-supplied name.
+    pub name: Option<String>,
+    /// Visitor-supplied email (at least one of email and phone is present).
+    pub email: Option<String>,
+    /// Visitor-supplied phone number.
+    pub phone: Option<String>,
+    /// AI lead score, 0 to 100; `None` means enrichment did not finish (unknown, not zero).
+    #[serde(serialize_with = "number::option::serialize")]
+    pub score: Option<f64>,
+    /// Classifier tier, for routing only, never for authentication.
+    pub tier: Option<Tier>,
+    /// The page URL the lead came from (`toran-dashboard-test` on test sends).
+    pub source: Option<String>,
+    /// When the payload was built (signed).
+    #[serde(with = "timestamp::auto")]
+    pub timestamp: DateTime<Utc>,
+    /// Lead context.
+    pub metadata: Metadata,
+}
+
+open_enum! {
+    /// Toran's lead tier.
+    pub enum Tier {
+        /// `hot`
+        Hot = "hot",
+        /// `warm`
+        Warm = "warm",
+        /// `info`
+        Info = "info",
+    }
+}
+
+/// Lead context. Keys Toran adds later are kept in `extra`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// Raw visitor free text: personal data, never render it unescaped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// UTM source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utm_source: Option<String>,
+    /// UTM medium.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utm_medium: Option<String>,
+    /// UTM campaign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utm_campaign: Option<String>,
+    /// The visitor's company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    /// `true` on test sends.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub test: bool,
+    /// Every other key, as sent.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+const LAYOUT: Layout = Layout {
+    event_field: "event",
+    timestamp_field: "timestamp",
+    known: &["lead.captured", "lead.test"],
+    key: |value| str_at(value, "/lead_id").map(str::to_owned),
+};
+
+#[derive(Deserialize)]
+struct Wire<'a> {
+    #[serde(borrow)]
+    event: Cow<'a, str>,
+    lead_id: String,
+    widget_id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    score: Option<f64>,
+    #[serde(default)]
+    tier: Option<Tier>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(with = "timestamp::auto")]
+    timestamp: DateTime<Utc>,
+    #[serde(default)]
+    metadata: Metadata,
+}
+
+#[derive(Serialize)]
+struct WireOut<'a> {
+    event: &'a str,
+    #[serde(flatten)]
+    lead: &'a Lead,
+}
+
+impl Event {
+    fn strict(body: &str) -> Result<Option<Self>, BodyError> {
+        let wire: Wire<'_> = parse_json(body)?;
+        let lead = Lead {
+            lead_id: wire.lead_id,
+            widget_id: wire.widget_id,
+            name: wire.name,
+            email: wire.email,
+            phone: wire.phone,
+            score: wire.score,
+            tier: wire.tier,
+            source: wire.source,
+            timestamp: wire.timestamp,
+            metadata: wire.metadata,
+        };
+        Ok(match &*wire.event {
+            "lead.captured" => Some(Self::LeadCaptured(lead)),
+            "lead.test" => Some(Self::LeadTest(lead)),
+            _ => None,
+        })
+    }
+
+    /// The lead, for either known event.
+    #[must_use]
+    pub fn lead(&self) -> Option<&Lead> {
+        match self {
+            Self::LeadCaptured(lead) | Self::LeadTest(lead) => Some(lead),
+            Self::Unknown(_) => None,
+        }
+    }
+}
+
+impl WebhookEvent for Event {
+    fn from_json(body: &str) -> Result<Self, BodyError> {
+        match Self::strict(body) {
+            Ok(Some(event)) => Ok(event),
+            Ok(None) => LAYOUT.recover(body, None).map(Self::Unknown),
+            Err(err) => LAYOUT.recover(body, Some(err)).map(Self::Unknown),
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Self::LeadCaptured(_) => "lead.captured",
+            Self::LeadTest(_) => "lead.test",
+            Self::Unknown(unknown) => unknown.name(),
+        }
+    }
+
+    fn is_test(&self) -> bool {
+        matches!(self, Self::LeadTest(_))
+    }
+
+    fn idempotency_key(&self) -> Cow<'_, str> {
+        match self {
+            Self::LeadCaptured(lead) | Self::LeadTest(lead) => Cow::Borrowed(&lead.lead_id),
+            Self::Unknown(unknown) => Cow::Borrowed(unknown.idempotency_key()),
+        }
+    }
+
+    fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::LeadCaptured(lead) | Self::LeadTest(lead) => Some(lead.timestamp),
+            Self::Unknown(unknown) => unknown.occurred_at(),
+        }
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::LeadCaptured(lead) | Self::LeadTest(lead) => {
+                WireOut { event: self.name(), lead }.serialize(serializer)
+            }
+            Self::Unknown(unknown) => unknown.serialize(serializer),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! hookseal sender: work in progress.

@@ -1,0 +1,2 @@
+//! Placeholder: written by the actix_receiver issue.
+fn main() {}

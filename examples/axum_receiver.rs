@@ -1,0 +1,2 @@
+//! Placeholder: written by the axum_receiver issue.
+fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder: written by the quickstart issue.
+fn main() {}

@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+
+pub use hookseal_core::*;
+
+/// The axum extractors ([`hookseal_axum`]).
+#[cfg(feature = "axum")]
+pub use hookseal_axum as axum;
+
+/// The actix-web extractors ([`hookseal_actix`]).
+#[cfg(feature = "actix")]
+pub use hookseal_actix as actix;
+
+/// The sender: sign and deliver webhooks ([`hookseal_sender`]).
+#[cfg(feature = "sender")]
+pub use hookseal_sender as sender;
