@@ -42,7 +42,7 @@ mod error;
 mod event;
 mod headers;
 mod provider;
-// pub mod samples;
+pub mod samples;
 mod secret;
 mod signature;
 pub mod tocc;

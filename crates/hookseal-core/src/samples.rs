@@ -7,7 +7,12 @@
 //! use hookseal_core::{ProviderId, samples};
 //! let test = samples::test_event(ProviderId::Zapito);
 //! assert!(test.is_test && test.event == "lead.handoff");
-//! assert_eq!(samples::all().iter().filter(|s| !s.is_test).count(), 34);
+//! // Every documented event of every provider has one:
+//! for provider in ProviderId::ALL {
+//!     for event in provider.events() {
+//!         assert!(samples::find(provider, event).is_some(), "{provider} {event}");
+//!     }
+//! }
 //! ```
 
 use crate::provider::ProviderId;

@@ -102,13 +102,15 @@ proptest! {
 /// Serialize, sign, verify and parse: the event that comes out equals the one that went in.
 fn round_trip<P: Provider>(event: &P::Event) -> Result<(), TestCaseError> {
     let body = event.to_json();
-    let parsed = P::Event::from_slice(&body).map_err(|e| TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(&body))))?;
+    let parsed = P::Event::from_slice(&body)
+        .map_err(|e| TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(&body))))?;
     prop_assert_eq!(&parsed, event);
     let secret = Secret::new("round trip").unwrap();
     let signature = Signer::new(&secret, P::SCHEME.format()).sign(&body);
     let event_header = P::SCHEME.event_header().unwrap();
     let headers = [(P::SCHEME.signature_header(), signature), (event_header, event.name().to_owned())];
-    let verified = Verifier::<P>::new(secret).verify_event(&headers, &body).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let verified =
+        Verifier::<P>::new(secret).verify_event(&headers, &body).map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert_eq!(&verified, event);
     Ok(())
 }
@@ -166,12 +168,21 @@ fn tocc_payload<D: std::fmt::Debug + Clone>(data: impl Strategy<Value = D>) -> i
 fn tocc_event() -> impl Strategy<Value = tocc::Event> {
     prop_oneof![
         tocc_payload((any::<bool>(), opt_text(), text(), opt_text(), opt_text(), opt_text()).prop_map(
-            |(test, customer_id, email, name, source, stage)| tocc::LeadNew { test, customer_id, email, name, source, stage }
+            |(test, customer_id, email, name, source, stage)| tocc::LeadNew {
+                test,
+                customer_id,
+                email,
+                name,
+                source,
+                stage
+            }
         ))
         .prop_map(tocc::Event::LeadNew),
-        tocc_payload((text(), text(), opt_text(), vec(text(), 0..4)).prop_map(|(customer_id, email, name, changed_fields)| {
-            tocc::CustomerUpdated { customer_id, email, name, changed_fields }
-        }))
+        tocc_payload((text(), text(), opt_text(), vec(text(), 0..4)).prop_map(
+            |(customer_id, email, name, changed_fields)| {
+                tocc::CustomerUpdated { customer_id, email, name, changed_fields }
+            }
+        ))
         .prop_map(tocc::Event::CustomerUpdated),
         tocc_payload((text(), text(), opt_text(), number()).prop_map(|(customer_id, email, name, days_since_last)| {
             tocc::CustomerReturning { customer_id, email, name, days_since_last }
@@ -214,25 +225,27 @@ fn toran_event() -> impl Strategy<Value = toran::Event> {
         (text(), text(), opt_text(), opt_text(), opt_text()),
         (option::of(0.0f64..=100.0), option::of(open(toran::Tier::KNOWN)), opt_text(), time(), metadata),
     )
-        .prop_map(|((lead_id, widget_id, name, email, phone), (score, tier, source, timestamp, metadata))| toran::Lead {
-            lead_id,
-            widget_id,
-            name,
-            email,
-            phone,
-            score,
-            tier,
-            source,
-            timestamp,
-            metadata,
+        .prop_map(|((lead_id, widget_id, name, email, phone), (score, tier, source, timestamp, metadata))| {
+            toran::Lead { lead_id, widget_id, name, email, phone, score, tier, source, timestamp, metadata }
         });
-    (any::<bool>(), lead).prop_map(|(test, lead)| if test { toran::Event::LeadTest(lead) } else { toran::Event::LeadCaptured(lead) })
+    (any::<bool>(), lead)
+        .prop_map(|(test, lead)| if test { toran::Event::LeadTest(lead) } else { toran::Event::LeadCaptured(lead) })
 }
 
 fn zapito_event() -> impl Strategy<Value = zapito::Event> {
-    let message = (open(zapito::Role::KNOWN), text(), time()).prop_map(|(role, content, at)| zapito::Message { role, content, at });
+    let message = (open(zapito::Role::KNOWN), text(), time()).prop_map(|(role, content, at)| zapito::Message {
+        role,
+        content,
+        at,
+    });
     let conversation = (text(), open(zapito::Channel::KNOWN), opt_text(), opt_text(), text()).prop_map(
-        |(id, channel, external_id, contact_name, status)| zapito::Conversation { id, channel, external_id, contact_name, status },
+        |(id, channel, external_id, contact_name, status)| zapito::Conversation {
+            id,
+            channel,
+            external_id,
+            contact_name,
+            status,
+        },
     );
     (time(), open(zapito::Reason::KNOWN), text(), text(), conversation, vec(message, 0..10)).prop_map(
         |(at, reason, bot_id, bot_name, conversation, transcript)| {
@@ -252,21 +265,27 @@ fn tuco_event() -> impl Strategy<Value = tuco::Event> {
         (text(), opt_text(), opt_text(), opt_text(), opt_text()),
         (opt_text(), opt_text(), option::of(vec(text(), 0..3)), option::of(vec(text(), 0..3))),
     )
-        .prop_map(|((message_id, recipient_phone, message, status, line_id), (first_name, last_name, attachment_urls, attachment_names))| {
-            tuco::MessageData {
-                message_id,
-                recipient_phone,
-                message,
-                status,
-                line_id,
-                first_name,
-                last_name,
-                attachment_urls,
-                attachment_names,
-            }
-        });
-    let payload = (time(), opt_text(), any::<bool>(), data)
-        .prop_map(|(timestamp, workspace_id, test_mode, data)| tuco::Payload { timestamp, workspace_id, test_mode, data });
+        .prop_map(
+            |(
+                (message_id, recipient_phone, message, status, line_id),
+                (first_name, last_name, attachment_urls, attachment_names),
+            )| {
+                tuco::MessageData {
+                    message_id,
+                    recipient_phone,
+                    message,
+                    status,
+                    line_id,
+                    first_name,
+                    last_name,
+                    attachment_urls,
+                    attachment_names,
+                }
+            },
+        );
+    let payload = (time(), opt_text(), any::<bool>(), data).prop_map(|(timestamp, workspace_id, test_mode, data)| {
+        tuco::Payload { timestamp, workspace_id, test_mode, data }
+    });
     (0..5usize, payload).prop_map(|(which, payload)| match which {
         0 => tuco::Event::MessageSent(payload),
         1 => tuco::Event::MessageFailed(payload),
@@ -278,27 +297,39 @@ fn tuco_event() -> impl Strategy<Value = tuco::Event> {
 
 fn connectgain_event() -> impl Strategy<Value = connectgain::Event> {
     use connectgain::{Event, Payload};
-    let contact = || (opt_text(), opt_text(), opt_text(), opt_text(), extra()).prop_map(|(id, organization_id, first_name, email, extra)| {
-        connectgain::Contact { id, organization_id, first_name, email, extra, ..Default::default() }
-    });
-    let deal = (opt_text(), opt_text(), option::of(number()), extra()).prop_map(|(id, stage, value, extra)| connectgain::Deal {
-        id,
-        stage,
-        value,
-        extra,
-        ..Default::default()
-    });
+    let contact = || {
+        (opt_text(), opt_text(), opt_text(), opt_text(), extra()).prop_map(
+            |(id, organization_id, first_name, email, extra)| connectgain::Contact {
+                id,
+                organization_id,
+                first_name,
+                email,
+                extra,
+                ..Default::default()
+            },
+        )
+    };
+    let deal = (opt_text(), opt_text(), option::of(number()), extra())
+        .prop_map(|(id, stage, value, extra)| connectgain::Deal { id, stage, value, extra, ..Default::default() });
     let conversation = (opt_text(), option::of(open(connectgain::ConversationStatus::KNOWN)), extra())
         .prop_map(|(id, status, extra)| connectgain::Conversation { id, status, extra, ..Default::default() });
-    let message = || (opt_text(), opt_text(), opt_text(), extra())
-        .prop_map(|(id, content, error, extra)| connectgain::Message { id, content, error, extra, ..Default::default() });
+    let message = || {
+        (opt_text(), opt_text(), opt_text(), extra()).prop_map(|(id, content, error, extra)| connectgain::Message {
+            id,
+            content,
+            error,
+            extra,
+            ..Default::default()
+        })
+    };
     let recording = (opt_text(), option::of(number()), extra())
         .prop_map(|(id, duration, extra)| connectgain::Recording { id, duration, extra, ..Default::default() });
     prop_oneof![
         (time(), contact()).prop_map(|(timestamp, data)| Event::ContactCreated(Payload { timestamp, data })),
         (time(), contact()).prop_map(|(timestamp, data)| Event::ContactAssigned(Payload { timestamp, data })),
         (time(), deal).prop_map(|(timestamp, data)| Event::DealStageChanged(Payload { timestamp, data })),
-        (time(), conversation).prop_map(|(timestamp, data)| Event::ConversationStatusChanged(Payload { timestamp, data })),
+        (time(), conversation)
+            .prop_map(|(timestamp, data)| Event::ConversationStatusChanged(Payload { timestamp, data })),
         (time(), message()).prop_map(|(timestamp, data)| Event::MessageFailed(Payload { timestamp, data })),
         (time(), message()).prop_map(|(timestamp, data)| Event::MessageReceived(Payload { timestamp, data })),
         (time(), recording).prop_map(|(timestamp, data)| Event::ZoomRecordingCompleted(Payload { timestamp, data })),

@@ -151,7 +151,9 @@ fn event_header_mismatch() {
     let mut mismatched = headers(&sign::<Toran>(TORAN_BODY.as_bytes()));
     mismatched[1].1 = "lead.test".to_owned();
     let err = toran_result(&mismatched, TORAN_BODY.as_bytes()).unwrap_err();
-    assert!(matches!(&err, Error::EventMismatch { in_header, in_body, .. } if in_header == "lead.test" && in_body == "lead.captured"));
+    assert!(
+        matches!(&err, Error::EventMismatch { in_header, in_body, .. } if in_header == "lead.test" && in_body == "lead.captured")
+    );
     assert_eq!(err.status(), 400);
 }
 
@@ -321,10 +323,14 @@ fn secrets_never_show() {
 
 #[test]
 fn connectgain_unsigned_needs_the_insecure_opt_in() {
-    let body = br#"{"event":"contact.created","timestamp":"2024-01-15T10:30:00Z","data":{"id":"c1","organization_id":"o1"}}"#;
+    let body =
+        br#"{"event":"contact.created","timestamp":"2024-01-15T10:30:00Z","data":{"id":"c1","organization_id":"o1"}}"#;
     let strict = Verifier::<ConnectGain>::new(Secret::new(SECRET).unwrap());
     let no_signature = [("X-Webhook-Event", "contact.created")];
-    assert_eq!(strict.verify(&no_signature, body).unwrap_err(), Error::MissingSignature { header: "X-Webhook-Signature" });
+    assert_eq!(
+        strict.verify(&no_signature, body).unwrap_err(),
+        Error::MissingSignature { header: "X-Webhook-Signature" }
+    );
 
     let lenient = strict.clone().accept_unsigned_insecure();
     assert_eq!(lenient.verify(&no_signature, body), Ok(KeyMatch::Unsigned));

@@ -1,0 +1,110 @@
+//! The bundled samples: each parses into its typed (not unknown) event, says
+//! whether it is a test, and serializes back to JSON that parses equal.
+
+use hookseal_core::{
+    ConnectGain, Provider, ProviderId, Tocc, Toran, Tuco, WebhookEvent, Zapito, connectgain, samples, tocc, toran,
+    tuco, zapito,
+};
+
+fn check<P: Provider>(sample: &samples::Sample, is_unknown: fn(&P::Event) -> bool) {
+    let event =
+        P::Event::from_slice(sample.body).unwrap_or_else(|e| panic!("{}/{}: {e}", sample.provider, sample.name));
+    assert!(!is_unknown(&event), "{}/{} parsed as unknown", sample.provider, sample.name);
+    assert_eq!(event.name(), sample.event);
+    assert_eq!(event.is_test(), sample.is_test, "{}/{}", sample.provider, sample.name);
+    assert!(event.occurred_at().is_some());
+    assert!(!event.idempotency_key().is_empty());
+    assert_eq!(P::Event::from_slice(&event.to_json()).unwrap(), event, "{}/{}", sample.provider, sample.name);
+    assert!(!sample.body.ends_with(b"\n"), "samples are compact, as sent");
+}
+
+#[test]
+fn every_sample_parses_into_its_typed_event() {
+    for sample in samples::all() {
+        match sample.provider {
+            ProviderId::Tocc => check::<Tocc>(sample, |e| matches!(e, tocc::Event::Unknown(_))),
+            ProviderId::Toran => check::<Toran>(sample, |e| matches!(e, toran::Event::Unknown(_))),
+            ProviderId::Zapito => check::<Zapito>(sample, |e| matches!(e, zapito::Event::Unknown(_))),
+            ProviderId::Tuco => check::<Tuco>(sample, |e| matches!(e, tuco::Event::Unknown(_))),
+            ProviderId::ConnectGain => check::<ConnectGain>(sample, |e| matches!(e, connectgain::Event::Unknown(_))),
+            other => panic!("unexpected provider {other}"),
+        }
+    }
+}
+
+#[test]
+fn each_provider_has_exactly_one_test_event() {
+    for provider in ProviderId::ALL {
+        assert_eq!(samples::for_provider(provider).filter(|s| s.is_test).count(), 1, "{provider}");
+        let test = samples::test_event(provider);
+        assert_eq!(test.provider, provider);
+        assert!(test.is_test);
+    }
+}
+
+#[test]
+fn compact_samples_serialize_back_byte_for_byte() {
+    // The typed model is faithful to the wire layout: key order, casing, nesting, number format.
+    for sample in samples::all() {
+        let again = match sample.provider {
+            ProviderId::Tocc => tocc::Event::from_slice(sample.body).unwrap().to_json(),
+            ProviderId::Toran => toran::Event::from_slice(sample.body).unwrap().to_json(),
+            ProviderId::Zapito => zapito::Event::from_slice(sample.body).unwrap().to_json(),
+            ProviderId::Tuco => tuco::Event::from_slice(sample.body).unwrap().to_json(),
+            ProviderId::ConnectGain => connectgain::Event::from_slice(sample.body).unwrap().to_json(),
+            other => panic!("unexpected provider {other}"),
+        };
+        assert_eq!(
+            String::from_utf8(again).unwrap(),
+            std::str::from_utf8(sample.body).unwrap(),
+            "{}/{}",
+            sample.provider,
+            sample.name
+        );
+    }
+}
+
+#[test]
+fn unknown_events_are_kept_not_rejected() {
+    let body = br#"{"event":"contact.merged","timestamp":"2026-04-20T16:02:11Z","data":{"id":"c9","organization_id":"o1","into":"c1"}}"#;
+    let event = connectgain::Event::from_slice(body).unwrap();
+    let connectgain::Event::Unknown(unknown) = &event else { panic!("expected Unknown, got {event:?}") };
+    assert_eq!(unknown.name(), "contact.merged");
+    assert_eq!(unknown.raw().get().as_bytes(), body);
+    assert_eq!(event.idempotency_key(), "contact.merged:c9:2026-04-20T16:02:11Z");
+    assert_eq!(event.occurred_at().unwrap().to_rfc3339(), "2026-04-20T16:02:11+00:00");
+    assert_eq!(event.to_json(), body);
+
+    // Even a shape the typed events would refuse is kept when its name is unknown.
+    let odd = br#"{"eventType":"invoice.paid","amount":12}"#;
+    let event = tocc::Event::from_slice(odd).unwrap();
+    assert_eq!(event.name(), "invoice.paid");
+    assert!(event.idempotency_key().starts_with("sha256:"));
+    assert_eq!(event.occurred_at(), None);
+}
+
+#[test]
+fn known_event_with_a_broken_shape_is_an_error() {
+    let body = br#"{"eventType":"lead.new","amount":12}"#;
+    assert!(tocc::Event::from_slice(body).is_err());
+    assert!(toran::Event::from_slice(br#"{"lead_id":"x"}"#).is_err(), "no event name at all");
+}
+
+#[test]
+fn open_enums_keep_unknown_values() {
+    let sample = samples::find(ProviderId::Toran, "lead.captured").unwrap();
+    let body = std::str::from_utf8(sample.body).unwrap().replace(r#""tier":"hot""#, r#""tier":"lukewarm""#);
+    let event = toran::Event::from_slice(body.as_bytes()).unwrap();
+    assert_eq!(event.lead().unwrap().tier, Some(toran::Tier::Other("lukewarm".into())));
+    assert!(String::from_utf8(event.to_json()).unwrap().contains(r#""tier":"lukewarm""#));
+}
+
+#[test]
+fn unknown_fields_are_ignored_and_extra_metadata_kept() {
+    let sample = samples::find(ProviderId::Toran, "lead.captured").unwrap();
+    let body =
+        std::str::from_utf8(sample.body).unwrap().replacen('{', r#"{"brand_new_top_level":[1,2,{"x":null}],"#, 1);
+    let event = toran::Event::from_slice(body.as_bytes()).unwrap();
+    assert_eq!(event, toran::Event::from_slice(sample.body).unwrap());
+    assert_eq!(event.lead().unwrap().metadata.extra["landing_variant"], "pricing-b");
+}
