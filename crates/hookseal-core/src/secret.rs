@@ -123,3 +123,17 @@ impl fmt::Debug for Keys {
         write!(f, "[{} redacted]", self.0.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyed_states_and_secret_bytes_are_zeroized_on_drop() {
+        fn zeroized_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        // A keyed HMAC state is two SHA-256 states (inner and outer key
+        // blocks absorbed); with the `zeroize` feature each wipes itself.
+        zeroized_on_drop::<sha2::block_api::Sha256VarCore>();
+        zeroized_on_drop::<Zeroizing<Vec<u8>>>();
+    }
+}
