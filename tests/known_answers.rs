@@ -6,6 +6,8 @@
 //! in other byte layouts, so a fixture must verify over its own bytes and
 //! parse into exactly the sample's typed event.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
 use std::fs;
 use std::path::PathBuf;
 

@@ -1,6 +1,8 @@
 //! Properties: signing then verifying always holds, any one flipped bit never
 //! verifies, and every typed event survives serialize → parse unchanged.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
 use chrono::{DateTime, TimeZone, Utc};
 use hookseal_core::{
     ConnectGain, Error, KeyMatch, Provider, Secret, SignatureFormat, Signer, Tocc, Toran, Tuco, Verifier, WebhookEvent,

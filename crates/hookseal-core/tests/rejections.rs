@@ -1,5 +1,7 @@
 //! One test per way a request can be refused, and the status each maps to.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};

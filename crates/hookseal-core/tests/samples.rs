@@ -1,6 +1,8 @@
 //! The bundled samples: each parses into its typed (not unknown) event, says
 //! whether it is a test, and serializes back to JSON that parses equal.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
+
 use hookseal_core::{
     ConnectGain, Provider, ProviderId, Tocc, Toran, Tuco, WebhookEvent, Zapito, connectgain, samples, tocc, toran,
     tuco, zapito,
