@@ -1,0 +1,272 @@
+//! The extractors: buffer the body within the limit, find the verifier, call the core.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+
+use axum::RequestExt;
+use axum::extract::{FromRef, FromRequest, Request};
+use axum::response::IntoResponse;
+use bytes::Bytes;
+use hookseal_core::{Provider, Verifier};
+use http::HeaderMap;
+use http::header::CONTENT_LENGTH;
+use http::request::Parts;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::de::DeserializeOwned;
+
+use crate::rejection::WebhookRejection;
+
+/// Type-level plumbing: `<T as Tagged<P, R>>::Is` is `T` itself, for every `T`, `P` and `R`.
+///
+/// It lets [`Webhook`], [`VerifiedBody`] and [`WebhookJson`] name a provider
+/// `P` and a rejection type `R` while keeping one public field, so that you
+/// write `Webhook(event)` rather than `Webhook(event, PhantomData)`. You never
+/// implement it (a blanket impl covers every type) or name it.
+pub trait Tagged<P, R> {
+    /// Always `Self`.
+    type Is;
+}
+
+impl<T, P, R> Tagged<P, R> for T {
+    type Is = T;
+}
+
+/// Extracts a verified, typed event: the request's signature checked over the
+/// exact bytes received, then the body parsed into `P::Event`.
+///
+/// The [`Verifier<P>`] comes from the router's state (`Verifier<P>: FromRef<S>`):
+/// give the state a `Verifier<P>` directly, or one field per provider with a
+/// [`FromRef`] impl each. The body is refused with `413` before it is read
+/// whole if it is over the verifier's [`max_body`](Verifier::max_body) or
+/// axum's [`DefaultBodyLimit`](axum::extract::DefaultBodyLimit).
+///
+/// A refused request is answered by the rejection type `R`, by default
+/// [`WebhookRejection`] (plain text, `401`/`400`/`413`). Any type with
+/// `From<WebhookRejection> + IntoResponse` can take its place: write
+/// `Webhook<Toran, MyError>`. To handle the rejection in the handler
+/// instead, extract `Result<Webhook<P>, WebhookRejection>`.
+///
+/// The field is a `P::Event` (see [`Tagged`] for why rustdoc shows a longer type).
+///
+/// ```
+/// use hookseal_axum::Webhook;
+/// use hookseal_core::{Toran, WebhookEvent};
+///
+/// async fn handler(Webhook(event): Webhook<Toran>) -> String {
+///     format!("got {}", event.name())
+/// }
+/// let app: axum::Router = axum::Router::new()
+///     .route("/webhooks/toran", axum::routing::post(handler))
+///     .with_state(hookseal_core::Verifier::<Toran>::new(hookseal_core::Secret::new("s3cret")?));
+/// # Ok::<(), hookseal_core::EmptySecret>(())
+/// ```
+pub struct Webhook<P: Provider, R = WebhookRejection>(pub <P::Event as Tagged<P, R>>::Is);
+
+/// Extracts only the verified raw body: the signature is checked over these
+/// exact bytes, and nothing is parsed.
+///
+/// For when the body is parsed later (after a queue, say) or stored as is.
+/// Limits, state and rejections work as for [`Webhook`]. The field is a
+/// [`Bytes`].
+///
+/// ```
+/// use bytes::Bytes;
+/// use hookseal_axum::VerifiedBody;
+/// use hookseal_core::Tuco;
+///
+/// async fn handler(VerifiedBody(body): VerifiedBody<Tuco>) -> String {
+///     format!("{} authentic bytes", body.len())
+/// }
+/// # let _: Option<Bytes> = None;
+/// ```
+pub struct VerifiedBody<P: Provider, R = WebhookRejection>(pub <Bytes as Tagged<P, R>>::Is);
+
+/// Extracts a verified body parsed into your own type `T` (with
+/// [`Verifier::verify_json`]) instead of the provider's event.
+///
+/// The signature is checked over the exact bytes received before `T` is
+/// parsed. The event header and replay window are not checked: hookseal does
+/// not know where `T` keeps them. Limits, state and rejections work as for
+/// [`Webhook`]. The field is a `T`.
+///
+/// ```
+/// use hookseal_axum::WebhookJson;
+/// use hookseal_core::Toran;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Lead {
+///     lead_id: String,
+/// }
+///
+/// async fn handler(WebhookJson(lead): WebhookJson<Toran, Lead>) -> String {
+///     lead.lead_id
+/// }
+/// ```
+pub struct WebhookJson<P: Provider, T, R = WebhookRejection>(pub <T as Tagged<P, R>>::Is);
+
+impl<S, P, R> FromRequest<S> for Webhook<P, R>
+where
+    S: Send + Sync,
+    P: Provider,
+    Verifier<P>: FromRef<S>,
+    R: From<WebhookRejection> + IntoResponse,
+{
+    type Rejection = R;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let verifier = Verifier::<P>::from_ref(state);
+        let (parts, body) =
+            read_body(req, verifier.max_body()).await.map_err(|rejection| reject(P::NAME, rejection))?;
+        match verifier.verify_event(&parts.headers, &body) {
+            Ok(event) => Ok(Self(event)),
+            Err(err) => Err(reject(P::NAME, err.into())),
+        }
+    }
+}
+
+impl<S, P, R> FromRequest<S> for VerifiedBody<P, R>
+where
+    S: Send + Sync,
+    P: Provider,
+    Verifier<P>: FromRef<S>,
+    R: From<WebhookRejection> + IntoResponse,
+{
+    type Rejection = R;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let verifier = Verifier::<P>::from_ref(state);
+        let (parts, body) =
+            read_body(req, verifier.max_body()).await.map_err(|rejection| reject(P::NAME, rejection))?;
+        match verifier.verify(&parts.headers, &body) {
+            Ok(_) => Ok(Self(body)),
+            Err(err) => Err(reject(P::NAME, err.into())),
+        }
+    }
+}
+
+impl<S, P, T, R> FromRequest<S> for WebhookJson<P, T, R>
+where
+    S: Send + Sync,
+    P: Provider,
+    T: DeserializeOwned,
+    Verifier<P>: FromRef<S>,
+    R: From<WebhookRejection> + IntoResponse,
+{
+    type Rejection = R;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let verifier = Verifier::<P>::from_ref(state);
+        let (parts, body) =
+            read_body(req, verifier.max_body()).await.map_err(|rejection| reject(P::NAME, rejection))?;
+        match verifier.verify_json::<T>(&parts.headers, &body) {
+            Ok(value) => Ok(Self(value)),
+            Err(err) => Err(reject(P::NAME, err.into())),
+        }
+    }
+}
+
+/// Splits the request and buffers its body, refusing it with `413` as soon as
+/// it is known to be over `limit` or axum's `DefaultBodyLimit`: up front from
+/// `Content-Length` (nothing is read), or while reading (reading stops there).
+pub(crate) async fn read_body(req: Request, limit: usize) -> Result<(Parts, Bytes), WebhookRejection> {
+    let (parts, body) = req.with_limited_body().into_parts();
+    if declared_length(&parts.headers).is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        return Err(WebhookRejection::BodyTooLarge { limit });
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok((parts, collected.to_bytes())),
+        Err(err) => Err(classify(&*err, limit)),
+    }
+}
+
+/// The request's `Content-Length`, if it has a readable one.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// Tells which limit stopped the read: ours reports its error directly, axum's
+/// `DefaultBodyLimit` reports it inside the body's own error.
+fn classify(err: &(dyn std::error::Error + 'static), limit: usize) -> WebhookRejection {
+    if err.is::<LengthLimitError>() {
+        return WebhookRejection::BodyTooLarge { limit };
+    }
+    let mut source = err.source();
+    while let Some(inner) = source {
+        if inner.is::<LengthLimitError>() {
+            return WebhookRejection::AxumBodyLimit;
+        }
+        source = inner.source();
+    }
+    WebhookRejection::BodyRead
+}
+
+/// Turns a rejection into the extractor's rejection type, logging it with the
+/// `tracing` feature (`Display` of a rejection never contains a secret).
+fn reject<R: From<WebhookRejection>>(provider: &'static str, rejection: WebhookRejection) -> R {
+    #[cfg(not(feature = "tracing"))]
+    let _ = provider;
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        provider,
+        status = rejection.status().as_u16(),
+        reason = %rejection,
+        "webhook rejected"
+    );
+    R::from(rejection)
+}
+
+macro_rules! wrapper_impls {
+    ($name:ident [$($param:ident),*], $inner:ty, $what:literal) => {
+        impl<P: Provider, $($param,)* R> $name<P, $($param,)* R> {
+            #[doc = concat!("The ", $what, ".")]
+            pub fn into_inner(self) -> $inner {
+                self.0
+            }
+        }
+
+        impl<P: Provider, $($param,)* R> Deref for $name<P, $($param,)* R> {
+            type Target = $inner;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl<P: Provider, $($param,)* R> DerefMut for $name<P, $($param,)* R> {
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.0
+            }
+        }
+
+        impl<P: Provider, $($param,)* R> Clone for $name<P, $($param,)* R>
+        where
+            $inner: Clone,
+        {
+            fn clone(&self) -> Self {
+                Self(self.0.clone())
+            }
+        }
+
+        impl<P: Provider, $($param,)* R> fmt::Debug for $name<P, $($param,)* R>
+        where
+            $inner: fmt::Debug,
+        {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&P::NAME).field(&self.0).finish()
+            }
+        }
+
+        impl<P: Provider, $($param,)* R> PartialEq for $name<P, $($param,)* R>
+        where
+            $inner: PartialEq,
+        {
+            fn eq(&self, other: &Self) -> bool {
+                self.0 == other.0
+            }
+        }
+    };
+}
+
+wrapper_impls!(Webhook[], P::Event, "verified event");
+wrapper_impls!(VerifiedBody[], Bytes, "verified raw body");
+wrapper_impls!(WebhookJson[T], T, "verified body, parsed");

@@ -1,0 +1,275 @@
+//! The reference receiver: one router serving all five providers.
+//!
+//! `POST /webhooks/{provider}`, with `{provider}` one of `tocc`, `toran`,
+//! `zapito`, `tuco`, `connectgain`. An authentic request is answered `200`
+//! with a JSON summary of its event:
+//!
+//! ```json
+//! {"provider": "toran", "event": "lead.captured", "test": false, "idempotency_key": "6b1f…"}
+//! ```
+//!
+//! Anything else gets the [`WebhookRejection`] status and text: `401` for
+//! any signature problem, `400` for an authentic but unusable body, `413` for
+//! a body over the limit, and `404` with `unknown provider` for any other
+//! `{provider}`.
+//!
+//! It is built from the same [`Webhook`] extractor and the state pattern shown
+//! in the crate docs, and is what `examples/axum_receiver.rs` serves. Use it
+//! to try a provider's "send test event" button, or as a starting point.
+//!
+//! ```no_run
+//! use hookseal_axum::receiver::{Outcome, Receiver};
+//! use hookseal_core::Secret;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let app = Receiver::new(&Secret::new(std::env::var("HOOKSEAL_SECRET")?)?)
+//!     .body_limit(256 * 1024)
+//!     .on_outcome(|outcome| match outcome {
+//!         Outcome::Accepted(event) => println!("{} {} {}", event.provider, event.event, event.idempotency_key),
+//!         Outcome::Rejected { status, reason, .. } => println!("{status} {reason}"),
+//!         _ => {}
+//!     })
+//!     .router();
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, post};
+use bytes::Bytes;
+use hookseal_core::{ConnectGain, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito};
+use http::StatusCode;
+use serde::Serialize;
+
+use crate::{Webhook, WebhookRejection};
+
+/// The route the receiver serves, with `{provider}` one of the five names.
+pub const ROUTE: &str = "/webhooks/{provider}";
+
+/// The reference receiver for all five providers, sharing one secret.
+///
+/// Build it, optionally set a body limit and an observer, then turn it into
+/// an axum [`Router`] with [`router`](Self::router).
+#[derive(Clone)]
+pub struct Receiver {
+    state: ReceiverState,
+}
+
+/// What happened to one request, as reported to the
+/// [`on_outcome`](Receiver::on_outcome) observer.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The request was authentic and its event was answered `200`.
+    Accepted(EventSummary),
+    /// The request was refused.
+    Rejected {
+        /// The provider whose route it came to, if it was one of the five.
+        provider: Option<ProviderId>,
+        /// The status it was answered with (`401`, `400`, `413` or `404`).
+        status: u16,
+        /// Why, in words (a rejection's `Display`: never a secret; request text truncated).
+        reason: String,
+    },
+}
+
+/// A verified event, summarized: the receiver's `200` answer is its JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct EventSummary {
+    /// The provider that sent it.
+    #[serde(serialize_with = "provider_name")]
+    pub provider: ProviderId,
+    /// The wire event name, such as `lead.captured`.
+    pub event: String,
+    /// Whether it is the provider's test event.
+    pub test: bool,
+    /// The key to deduplicate redeliveries on.
+    pub idempotency_key: String,
+    /// The event as the provider's wire JSON, rendered from the typed event
+    /// (not part of the `200` answer).
+    #[serde(skip)]
+    pub json: Bytes,
+}
+
+impl EventSummary {
+    /// Summarizes a verified event of `provider`.
+    #[must_use]
+    pub fn new(provider: ProviderId, event: &impl WebhookEvent) -> Self {
+        Self {
+            provider,
+            event: event.name().to_owned(),
+            test: event.is_test(),
+            idempotency_key: event.idempotency_key().into_owned(),
+            json: Bytes::from(event.to_json()),
+        }
+    }
+}
+
+fn provider_name<S: serde::Serializer>(provider: &ProviderId, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(provider.name())
+}
+
+type Observer = Arc<dyn Fn(Outcome) + Send + Sync>;
+
+#[derive(Clone)]
+struct ReceiverState {
+    tocc: Verifier<Tocc>,
+    toran: Verifier<Toran>,
+    zapito: Verifier<Zapito>,
+    tuco: Verifier<Tuco>,
+    connectgain: Verifier<ConnectGain>,
+    observer: Option<Observer>,
+}
+
+macro_rules! from_state {
+    ($($field:ident: $provider:ty),*) => {$(
+        impl FromRef<ReceiverState> for Verifier<$provider> {
+            fn from_ref(state: &ReceiverState) -> Self {
+                state.$field.clone()
+            }
+        }
+    )*};
+}
+
+from_state!(tocc: Tocc, toran: Toran, zapito: Zapito, tuco: Tuco, connectgain: ConnectGain);
+
+impl ReceiverState {
+    fn observe(&self, outcome: impl FnOnce() -> Outcome) {
+        if let Some(observer) = &self.observer {
+            observer(outcome());
+        }
+    }
+}
+
+impl Receiver {
+    /// A receiver verifying all five providers with `secret`, with the
+    /// default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT), 1 MiB) and no observer.
+    #[must_use]
+    pub fn new(secret: &Secret) -> Self {
+        Self::from_verifiers(
+            Verifier::new(secret.clone()),
+            Verifier::new(secret.clone()),
+            Verifier::new(secret.clone()),
+            Verifier::new(secret.clone()),
+            Verifier::new(secret.clone()),
+        )
+    }
+
+    /// A receiver with one verifier per provider, configured as you like
+    /// (their own secrets, body limits, replay windows), and no observer.
+    #[must_use]
+    pub fn from_verifiers(
+        tocc: Verifier<Tocc>,
+        toran: Verifier<Toran>,
+        zapito: Verifier<Zapito>,
+        tuco: Verifier<Tuco>,
+        connectgain: Verifier<ConnectGain>,
+    ) -> Self {
+        Self { state: ReceiverState { tocc, toran, zapito, tuco, connectgain, observer: None } }
+    }
+
+    /// Sets every verifier's body limit: bodies over `bytes` are refused with
+    /// `413` before they are read whole.
+    ///
+    /// The verifiers' limits replace axum's `DefaultBodyLimit` on the receiver's routes.
+    #[must_use]
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        let state = &mut self.state;
+        state.tocc = state.tocc.clone().body_limit(bytes);
+        state.toran = state.toran.clone().body_limit(bytes);
+        state.zapito = state.zapito.clone().body_limit(bytes);
+        state.tuco = state.tuco.clone().body_limit(bytes);
+        state.connectgain = state.connectgain.clone().body_limit(bytes);
+        self
+    }
+
+    /// Calls `observer` with the [`Outcome`] of every request to a webhook
+    /// route (for a command line that prints each one, or a test channel).
+    ///
+    /// It runs on the request's task before the response is sent: keep it quick.
+    #[must_use]
+    pub fn on_outcome(mut self, observer: impl Fn(Outcome) + Send + Sync + 'static) -> Self {
+        self.state.observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// The axum router serving [`ROUTE`].
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/webhooks/tocc", endpoint::<Tocc>(ProviderId::Tocc))
+            .route("/webhooks/toran", endpoint::<Toran>(ProviderId::Toran))
+            .route("/webhooks/zapito", endpoint::<Zapito>(ProviderId::Zapito))
+            .route("/webhooks/tuco", endpoint::<Tuco>(ProviderId::Tuco))
+            .route("/webhooks/connectgain", endpoint::<ConnectGain>(ProviderId::ConnectGain))
+            .route(ROUTE, post(unknown_provider))
+            // The verifiers' limit governs (checked before reading); axum's default would only blur it.
+            .layer(DefaultBodyLimit::disable())
+            .with_state(self.state)
+    }
+}
+
+impl fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = &self.state;
+        f.debug_struct("Receiver")
+            .field("tocc", &state.tocc)
+            .field("toran", &state.toran)
+            .field("zapito", &state.zapito)
+            .field("tuco", &state.tuco)
+            .field("connectgain", &state.connectgain)
+            .field("observer", &state.observer.is_some())
+            .finish()
+    }
+}
+
+/// The reference receiver for all five providers, sharing one secret, with the
+/// default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT)): `Receiver::new(secret).router()`.
+pub fn router(secret: &Secret) -> Router {
+    Receiver::new(secret).router()
+}
+
+fn endpoint<P: Provider>(provider: ProviderId) -> MethodRouter<ReceiverState>
+where
+    Verifier<P>: FromRef<ReceiverState>,
+{
+    post(move |State(state): State<ReceiverState>, webhook: Result<Webhook<P>, WebhookRejection>| async move {
+        match webhook {
+            Ok(Webhook(event)) => {
+                let summary = EventSummary::new(provider, &event);
+                state.observe(|| Outcome::Accepted(summary.clone()));
+                axum::Json(summary).into_response()
+            }
+            Err(rejection) => {
+                state.observe(|| Outcome::Rejected {
+                    provider: Some(provider),
+                    status: rejection.status().as_u16(),
+                    reason: rejection.to_string(),
+                });
+                rejection.into_response()
+            }
+        }
+    })
+}
+
+/// Longest provider name echoed in a 404's reason.
+const MAX_ECHO: usize = 64;
+
+async fn unknown_provider(State(state): State<ReceiverState>, Path(name): Path<String>) -> Response {
+    state.observe(|| {
+        let shown: String = name.chars().take(MAX_ECHO).collect();
+        Outcome::Rejected {
+            provider: None,
+            status: StatusCode::NOT_FOUND.as_u16(),
+            reason: format!("unknown provider `{}`", shown.escape_debug()),
+        }
+    });
+    (StatusCode::NOT_FOUND, "unknown provider").into_response()
+}
