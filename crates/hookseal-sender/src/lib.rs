@@ -1,1 +1,18 @@
-//! hookseal sender: work in progress.
+#![doc = include_str!("../README.md")]
+
+mod delivery;
+mod endpoint;
+mod log;
+mod retry;
+mod sender;
+mod subscription;
+
+pub use delivery::{Delivery, DeliveryBuilder, PrepareError, Target};
+pub use endpoint::{AddressClass, EndpointError, EndpointPolicy, ResolvedEndpoint, classify};
+pub use log::{Attempt, AttemptError, DeliveryLog, Outcome, SkipReason};
+pub use retry::{Backoff, DEFAULT_TIMEOUT, RetryPolicy, SleepFuture, Sleeper, TokioSleeper, parse_retry_after};
+pub use sender::{DEFAULT_RESPONSE_BODY_LIMIT, SendError, Sender};
+pub use subscription::WebhookConfig;
+
+/// Re-exported so that `url::Url` can be named without adding `url`.
+pub use url;
