@@ -1,1 +1,10 @@
-//! hookseal actix: work in progress.
+#![doc = include_str!("../README.md")]
+
+mod config;
+mod extract;
+pub mod receiver;
+mod rejection;
+
+pub use config::WebhookConfig;
+pub use extract::{Tagged, VerifiedBody, Webhook, WebhookJson};
+pub use rejection::WebhookRejection;

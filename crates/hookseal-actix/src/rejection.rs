@@ -1,0 +1,115 @@
+//! Why an extractor refused a request, and the response it answers with.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
+use actix_web::{HttpResponse, ResponseError};
+
+/// Why a webhook extractor refused a request.
+///
+/// Each variant maps to one status through [`status`](Self::status), and
+/// answers with a short fixed text from [`body_text`](Self::body_text): a
+/// response never echoes request content or internals. `Display` is meant for
+/// logs; it names the reason (never a secret).
+///
+/// | variant | status | body text |
+/// |---|---|---|
+/// | [`Verification`](Self::Verification) | `401` signature, `400` unusable body, `413` too large | [`Error::public_message`](hookseal_core::Error::public_message) |
+/// | [`BodyTooLarge`](Self::BodyTooLarge) | `413` | `body too large` |
+/// | [`BodyRead`](Self::BodyRead) | `400` | `could not read body` |
+/// | [`MissingVerifier`](Self::MissingVerifier) | `500` | `webhook receiver is not configured` |
+///
+/// To answer differently, give [`WebhookConfig::error_handler`](crate::WebhookConfig::error_handler)
+/// a function that turns the rejection into your own error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookRejection {
+    /// The request failed verification: a signature problem (`401`), an
+    /// authentic but unusable body (`400`), or a body over the verifier's limit (`413`).
+    #[error("webhook verification failed: {0}")]
+    Verification(#[source] hookseal_core::Error),
+    /// The body is larger than the limit: refused before it was read in full.
+    #[error("request body exceeds the {limit} byte limit")]
+    BodyTooLarge {
+        /// The limit in force, in bytes.
+        limit: usize,
+    },
+    /// The body could not be read (the client went away, or sent a broken stream).
+    #[error("the request body could not be read")]
+    BodyRead,
+    /// No `Verifier` for this provider was registered with `app_data`: a server
+    /// configuration mistake, not the caller's.
+    #[error(
+        "no `Verifier<{provider}>` in app_data: register `web::Data::new(Verifier::<P>::new(secret))` \
+         with `App::app_data` (or on the resource)"
+    )]
+    MissingVerifier {
+        /// The provider's short name, such as `toran`.
+        provider: &'static str,
+    },
+}
+
+impl WebhookRejection {
+    /// The HTTP status to answer with: `401`, `400`, `413` or `500`.
+    ///
+    /// ```
+    /// use hookseal_actix::WebhookRejection;
+    /// use hookseal_core::Error;
+    ///
+    /// assert_eq!(WebhookRejection::Verification(Error::SignatureMismatch).status(), 401);
+    /// assert_eq!(WebhookRejection::BodyTooLarge { limit: 1024 }.status(), 413);
+    /// assert_eq!(WebhookRejection::MissingVerifier { provider: "toran" }.status(), 500);
+    /// ```
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Verification(err) => StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST),
+            Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyRead => StatusCode::BAD_REQUEST,
+            Self::MissingVerifier { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A short, fixed text that is safe to send back: it never echoes the
+    /// request, an internal error, or a secret.
+    ///
+    /// ```
+    /// use hookseal_actix::WebhookRejection;
+    /// use hookseal_core::Error;
+    ///
+    /// assert_eq!(WebhookRejection::Verification(Error::SignatureMismatch).body_text(), "invalid signature");
+    /// ```
+    #[must_use]
+    pub fn body_text(&self) -> &'static str {
+        match self {
+            Self::Verification(err) => err.public_message(),
+            Self::BodyTooLarge { .. } => "body too large",
+            Self::BodyRead => "could not read body",
+            Self::MissingVerifier { .. } => "webhook receiver is not configured",
+        }
+    }
+
+    /// The core error, if the verifier produced this rejection.
+    #[must_use]
+    pub fn verification_error(&self) -> Option<&hookseal_core::Error> {
+        match self {
+            Self::Verification(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+impl ResponseError for WebhookRejection {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status()).insert_header(ContentType::plaintext()).body(self.body_text())
+    }
+}
+
+impl From<hookseal_core::Error> for WebhookRejection {
+    fn from(err: hookseal_core::Error) -> Self {
+        Self::Verification(err)
+    }
+}
