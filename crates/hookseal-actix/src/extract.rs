@@ -35,7 +35,12 @@ impl<T, P> Tagged<P> for T {
 /// it in full), verifies the signature over the exact bytes received with the
 /// `Verifier<P>` registered in `app_data`, parses the provider's event and
 /// checks its event header and replay window. Otherwise the handler does not
-/// run and the request is refused with a [`WebhookRejection`].
+/// run and the request is refused with a [`WebhookRejection`] (or whatever
+/// [`WebhookConfig::error_handler`] makes of it).
+///
+/// To see the refusal in the handler instead, extract
+/// `Result<Webhook<P>, actix_web::Error>`; `err.as_error::<WebhookRejection>()`
+/// gives the rejection back (when no error handler replaced it).
 ///
 /// ```no_run
 /// use actix_web::{App, HttpResponse, HttpServer, web};
