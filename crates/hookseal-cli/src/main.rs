@@ -1,2 +1,249 @@
-//! hookseal cli: work in progress.
-fn main() {}
+//! `hookseal`: listen, send, sign and verify provider webhooks locally.
+//!
+//! It replaces the providers' "Send test event" buttons during development.
+//! The signing secret comes from the environment variable `HOOKSEAL_SECRET`
+//! or from `--secret-file PATH`, never from a plain argument (which anyone
+//! could read in the process list).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use hookseal_core::{
+    ConnectGain, DEFAULT_BODY_LIMIT, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito,
+    samples,
+};
+
+mod listen;
+mod send;
+
+/// Listen for, send, sign and verify the signed webhooks of tocc.contact,
+/// Toran, Zapito, Tuco and ConnectGain.
+///
+/// The secret is read from the environment variable HOOKSEAL_SECRET, or from
+/// --secret-file PATH; never pass it as an argument.
+#[derive(Debug, Parser)]
+#[command(name = "hookseal", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Receive webhooks of all five providers at POST /webhooks/{provider}.
+    Listen(listen::ListenArgs),
+    /// Sign and deliver an event, with the provider's retry policy.
+    Send(send::SendArgs),
+    /// Print the headers a provider would send for a body (stdin by default).
+    Sign(SignArgs),
+    /// Verify a signed body (stdin by default) and print its typed event as JSON.
+    Verify(VerifyArgs),
+    /// List every event type, or print an event's sample payload.
+    Events(EventsArgs),
+}
+
+/// Where the signing secret comes from.
+#[derive(Debug, Clone, Args)]
+struct SecretArgs {
+    /// Read the signing secret from this file (its first line); without it,
+    /// the secret is read from the environment variable HOOKSEAL_SECRET.
+    #[arg(long, value_name = "PATH")]
+    secret_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SignArgs {
+    /// The provider: tocc, toran, zapito, tuco or connectgain.
+    #[arg(long, short)]
+    provider: ProviderId,
+    /// The body to sign, byte for byte (default: standard input).
+    #[arg(long, value_name = "FILE")]
+    body: Option<PathBuf>,
+    #[command(flatten)]
+    secret: SecretArgs,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// The provider: tocc, toran, zapito, tuco or connectgain.
+    #[arg(long, short)]
+    provider: ProviderId,
+    /// The signature header's value, as received.
+    #[arg(long)]
+    signature: String,
+    /// The event header's value, as received (checked against the body).
+    #[arg(long, value_name = "NAME")]
+    event_header: Option<String>,
+    /// The body, byte for byte as received (default: standard input).
+    #[arg(long, value_name = "FILE")]
+    body: Option<PathBuf>,
+    #[command(flatten)]
+    secret: SecretArgs,
+}
+
+#[derive(Debug, Args)]
+struct EventsArgs {
+    /// Only this provider's events.
+    #[arg(long, short)]
+    provider: Option<ProviderId>,
+    /// Print this event's sample payload (needs --provider).
+    #[arg(long, requires = "provider")]
+    event: Option<String>,
+}
+
+/// A failure, reported as one line on standard error.
+#[derive(Debug)]
+pub(crate) struct Failure(String);
+
+impl<T: std::fmt::Display> From<T> for Failure {
+    fn from(message: T) -> Self {
+        Self(message.to_string())
+    }
+}
+
+pub(crate) type Outcome = Result<(), Failure>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Listen(args) => listen::run(args),
+        Command::Send(args) => send::run(args),
+        Command::Sign(args) => sign(args),
+        Command::Verify(args) => verify(args),
+        Command::Events(args) => events(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) => {
+            eprintln!("hookseal: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl SecretArgs {
+    /// The secret, from `--secret-file` or `HOOKSEAL_SECRET`.
+    pub(crate) fn load(&self) -> Result<Secret, Failure> {
+        let text = match &self.secret_file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|err| format!("cannot read secret file {}: {err}", path.display()))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            None => std::env::var("HOOKSEAL_SECRET")
+                .map_err(|_| "no secret: set HOOKSEAL_SECRET or pass --secret-file PATH")?,
+        };
+        Secret::new(text).map_err(|_| Failure::from("the secret is empty"))
+    }
+}
+
+/// Reads a body from a file, or from standard input, refusing more than `limit` bytes.
+pub(crate) fn read_body(path: Option<&Path>, limit: usize) -> Result<Vec<u8>, Failure> {
+    let mut body = Vec::new();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let read = match path {
+        Some(path) => std::fs::File::open(path)
+            .and_then(|file| file.take(cap).read_to_end(&mut body))
+            .map_err(|err| format!("cannot read body file {}: {err}", path.display()))?,
+        None => std::io::stdin()
+            .take(cap)
+            .read_to_end(&mut body)
+            .map_err(|err| format!("cannot read standard input: {err}"))?,
+    };
+    if read > limit {
+        return Err(Failure(format!("body exceeds the {limit} byte limit")));
+    }
+    Ok(body)
+}
+
+/// Calls `$body` with `$p` bound to the provider marker type of `$id`.
+macro_rules! with_provider {
+    ($id:expr, $p:ident => $body:expr) => {
+        match $id {
+            ProviderId::Tocc => {
+                type $p = Tocc;
+                $body
+            }
+            ProviderId::Toran => {
+                type $p = Toran;
+                $body
+            }
+            ProviderId::Zapito => {
+                type $p = Zapito;
+                $body
+            }
+            ProviderId::Tuco => {
+                type $p = Tuco;
+                $body
+            }
+            ProviderId::ConnectGain => {
+                type $p = ConnectGain;
+                $body
+            }
+            other => Err(Failure(format!("unsupported provider {other}"))),
+        }
+    };
+}
+
+fn sign(args: SignArgs) -> Outcome {
+    let secret = args.secret.load()?;
+    let body = read_body(args.body.as_deref(), DEFAULT_BODY_LIMIT)?;
+    let delivery = hookseal_sender::Delivery::builder(args.provider, "http://localhost/").secret(secret).json(body)?;
+    for (name, value) in delivery.headers() {
+        println!("{name}: {value}");
+    }
+    Ok(())
+}
+
+fn verify(args: VerifyArgs) -> Outcome {
+    let verifier_secret = args.secret.load()?;
+    let body = read_body(args.body.as_deref(), DEFAULT_BODY_LIMIT)?;
+    with_provider!(args.provider, P => verify_as::<P>(verifier_secret, &args, &body))
+}
+
+fn verify_as<P: Provider>(secret: Secret, args: &VerifyArgs, body: &[u8]) -> Outcome {
+    let scheme = P::SCHEME;
+    let mut headers = vec![(scheme.signature_header(), args.signature.as_str())];
+    if let (Some(name), Some(value)) = (scheme.event_header(), &args.event_header) {
+        headers.push((name, value.as_str()));
+    }
+    let event = Verifier::<P>::new(secret)
+        .verify_event(&headers, body)
+        .map_err(|err| format!("rejected ({}): {err}", err.status()))?;
+    println!("{}", serde_json::to_string_pretty(&event)?);
+    eprintln!(
+        "authentic {} {} (test: {}, idempotency key: {})",
+        P::NAME,
+        event.name(),
+        event.is_test(),
+        event.idempotency_key()
+    );
+    Ok(())
+}
+
+fn events(args: EventsArgs) -> Outcome {
+    if let (Some(provider), Some(name)) = (args.provider, &args.event) {
+        let sample = samples::find(provider, name).ok_or_else(|| {
+            format!("unknown event `{name}` for {provider} (see `hookseal events --provider {provider}`)")
+        })?;
+        println!("{}", String::from_utf8_lossy(sample.body));
+        return Ok(());
+    }
+    let providers = args.provider.map_or_else(|| ProviderId::ALL.to_vec(), |p| vec![p]);
+    for provider in providers {
+        println!("{} ({})", provider.name(), provider.display_name());
+        for sample in samples::for_provider(provider) {
+            let note = if sample.is_test { "  (test event)" } else { "" };
+            let name = if sample.name == sample.event {
+                sample.event.to_owned()
+            } else {
+                format!("{} [{}]", sample.event, sample.name)
+            };
+            println!("  {name}{note}");
+        }
+    }
+    Ok(())
+}
