@@ -15,7 +15,7 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
-use common::{SECRET, post as request, read, secret, sign, sign_with, signed_headers, signed_sample};
+use common::{Case, SECRET, post as request, read, secret, sign, sign_with, signed_headers, signed_sample};
 use futures_util::stream;
 use hookseal_axum::{VerifiedBody, Webhook, WebhookJson, WebhookRejection};
 use hookseal_core::{
@@ -99,9 +99,6 @@ async fn webhook_hands_the_handler_the_typed_event_of_the_exact_bytes() {
     assert_eq!(read(response).await, (200, "text/plain; charset=utf-8".into(), expected.idempotency_key().into()));
     assert_eq!(events.try_recv().unwrap(), expected);
 }
-
-/// A named request (headers and body) and the status and text it must get.
-type Case = (&'static str, Vec<(String, String)>, Vec<u8>, u16, &'static str);
 
 #[tokio::test]
 async fn every_rejection_has_its_status_and_fixed_text_and_the_handler_never_runs() {

@@ -240,10 +240,10 @@ async fn a_streamed_ten_mib_body_is_refused_while_the_client_is_still_sending() 
         let chunk = vec![b' '; CHUNK];
         let mut released = Some(released);
         while sent_by_writer.load(Ordering::SeqCst) < TEN_MIB {
-            if sent_by_writer.load(Ordering::SeqCst) >= DEFAULT_BODY_LIMIT + 4 * CHUNK {
-                if let Some(released) = released.take() {
-                    let _ = released.await;
-                }
+            if sent_by_writer.load(Ordering::SeqCst) >= DEFAULT_BODY_LIMIT + 4 * CHUNK
+                && let Some(released) = released.take()
+            {
+                let _ = released.await;
             }
             writer.write_all(format!("{CHUNK:x}\r\n").as_bytes()).await?;
             writer.write_all(&chunk).await?;

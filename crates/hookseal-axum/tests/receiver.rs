@@ -8,7 +8,7 @@ mod common;
 use std::sync::mpsc;
 
 use axum::Router;
-use common::{SECRET, post, provider_headers, read, secret, sign, sign_with, signed_headers, signed_sample};
+use common::{Case, SECRET, post, provider_headers, read, secret, sign, sign_with, signed_headers, signed_sample};
 use hookseal_axum::receiver::{self, EventSummary, Outcome, Receiver};
 use hookseal_core::samples::{self, Sample};
 use hookseal_core::{
@@ -106,7 +106,7 @@ async fn every_rejection_gets_its_status_for_every_provider() {
         let mut wrong_event = signed_headers(provider, "not.this.event", body);
         wrong_event.retain(|(name, value)| name != "Content-Type" || value == "application/json");
 
-        let cases: Vec<(&str, Vec<(String, String)>, Vec<u8>, u16, &str)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "missing",
                 without_signature(provider, signed_headers(provider, event, body)),

@@ -11,6 +11,9 @@ use hookseal_core::{ProviderId, Secret, Signer};
 use http::Request;
 use http_body_util::BodyExt;
 
+/// A named request (headers and body) and the status and text it must get.
+pub type Case = (&'static str, Vec<(String, String)>, Vec<u8>, u16, &'static str);
+
 /// The secret every test server verifies with.
 pub const SECRET: &str = "whsec_axum_tests_5f0c";
 
