@@ -59,7 +59,7 @@ pub const ROUTE: &str = "/webhooks/{provider}";
 /// an axum [`Router`] with [`router`](Self::router).
 #[derive(Clone)]
 pub struct Receiver {
-    state: ReceiverState,
+    state: Verifiers,
 }
 
 /// What happened to one request, as reported to the
@@ -119,8 +119,9 @@ fn provider_name<S: serde::Serializer>(provider: &ProviderId, serializer: S) -> 
 
 type Observer = Arc<dyn Fn(Outcome) + Send + Sync>;
 
+/// The receiver's configuration.
 #[derive(Clone)]
-struct ReceiverState {
+struct Verifiers {
     tocc: Verifier<Tocc>,
     toran: Verifier<Toran>,
     zapito: Verifier<Zapito>,
@@ -129,11 +130,15 @@ struct ReceiverState {
     observer: Option<Observer>,
 }
 
+/// The router's state: shared, so a request clones one `Arc` and the one verifier it needs.
+#[derive(Clone)]
+struct ReceiverState(Arc<Verifiers>);
+
 macro_rules! from_state {
     ($($field:ident: $provider:ty),*) => {$(
         impl FromRef<ReceiverState> for Verifier<$provider> {
             fn from_ref(state: &ReceiverState) -> Self {
-                state.$field.clone()
+                state.0.$field.clone()
             }
         }
     )*};
@@ -143,7 +148,7 @@ from_state!(tocc: Tocc, toran: Toran, zapito: Zapito, tuco: Tuco, connectgain: C
 
 impl ReceiverState {
     fn observe(&self, outcome: impl FnOnce() -> Outcome) {
-        if let Some(observer) = &self.observer {
+        if let Some(observer) = &self.0.observer {
             observer(outcome());
         }
     }
@@ -173,7 +178,7 @@ impl Receiver {
         tuco: Verifier<Tuco>,
         connectgain: Verifier<ConnectGain>,
     ) -> Self {
-        Self { state: ReceiverState { tocc, toran, zapito, tuco, connectgain, observer: None } }
+        Self { state: Verifiers { tocc, toran, zapito, tuco, connectgain, observer: None } }
     }
 
     /// Sets every verifier's body limit: bodies over `bytes` are refused with
@@ -212,7 +217,7 @@ impl Receiver {
             .route(ROUTE, post(unknown_provider))
             // The verifiers' limit governs (checked before reading); axum's default would only blur it.
             .layer(DefaultBodyLimit::disable())
-            .with_state(self.state)
+            .with_state(ReceiverState(Arc::new(self.state)))
     }
 }
 

@@ -21,6 +21,9 @@ use http::StatusCode;
 ///
 /// To answer in your own format, use your own rejection type: see
 /// [`Webhook`](crate::Webhook).
+///
+/// There is no "missing verifier" case: the extractors' `Verifier<P>: FromRef<S>`
+/// bound makes a router without the verifier a compile error, not a `500`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WebhookRejection {

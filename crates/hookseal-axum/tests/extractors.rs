@@ -435,3 +435,27 @@ fn rejections_map_to_their_status_and_text() {
     assert_eq!(WebhookRejection::BodyTooLarge { limit: 9 }.to_string(), "request body exceeds the 9 byte limit");
     assert!(std::error::Error::source(&WebhookRejection::BodyRead).is_none());
 }
+
+/// Generic code can take the field out as a plain `P::Event`.
+fn event_of<P: Provider>(Webhook(event): Webhook<P>) -> P::Event {
+    event
+}
+
+#[test]
+fn the_wrappers_hold_plain_values_and_deref_to_them() {
+    let sample = toran_sample();
+    let event = toran::Event::from_slice(sample.body).unwrap();
+    let webhook = Webhook::<Toran>(event.clone());
+    assert_eq!(webhook.name(), "lead.captured"); // through Deref
+    assert_eq!(webhook.clone(), webhook);
+    assert!(format!("{webhook:?}").starts_with("Webhook(\"toran\", LeadCaptured("));
+    assert_eq!(event_of(webhook), event);
+
+    let body = VerifiedBody::<Toran, ApiError>(Bytes::from_static(b"raw"));
+    assert_eq!(&body[..], b"raw");
+    assert_eq!(body.into_inner(), Bytes::from_static(b"raw"));
+
+    let json = WebhookJson::<Toran, MyLead>(MyLead { lead_id: "l1".into(), email: None });
+    assert_eq!(json.lead_id, "l1");
+    assert_eq!(json.into_inner(), MyLead { lead_id: "l1".into(), email: None });
+}
