@@ -53,7 +53,8 @@ use crate::{Webhook, WebhookRejection};
 /// The route the receiver serves, with `{provider}` one of the five names.
 pub const ROUTE: &str = "/webhooks/{provider}";
 
-/// The reference receiver for all five providers, sharing one secret.
+/// The reference receiver for all five providers: one secret for all ([`new`](Self::new)), or one
+/// verifier each ([`from_verifiers`](Self::from_verifiers)).
 ///
 /// Build it, optionally set a body limit and an observer, then turn it into
 /// an axum [`Router`] with [`router`](Self::router).
