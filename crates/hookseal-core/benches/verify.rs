@@ -1,0 +1,58 @@
+//! `Verifier::verify` (signature only) beside raw SHA-256 of the same bytes.
+//!
+//! The body is borrowed as is, so verify can only reach the hash's speed if
+//! it copies nothing and SHA-NI is in use (sha2 detects it at run time). A
+//! pre-keyed HMAC is measured too: the same work with nothing of ours around it.
+//!
+//! Run: `cargo bench -p hookseal-core --bench verify`; `benches/compare.sh` prints the ratios.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use hmac::{Hmac, KeyInit, Mac};
+use hookseal_core::{Provider, Secret, Signer, Toran, Verifier};
+use sha2::{Digest, Sha256};
+
+const SECRET: &str = "whsec_bench_0123456789abcdefghijklmnopqrstuvwxyz";
+const SIZES: [usize; 3] = [1024, 64 * 1024, 1024 * 1024];
+
+/// A JSON-looking body of exactly `len` bytes (the content does not change the cost).
+fn body(len: usize) -> Vec<u8> {
+    let unit = br#"{"event":"lead.captured","notes":"Hi! We'd like a quote for 40 seats, ASAP."},"#;
+    unit.iter().copied().cycle().take(len).collect()
+}
+
+fn verify(c: &mut Criterion) {
+    let secret = Secret::new(SECRET).expect("non-empty");
+    let verifier = Verifier::<Toran>::new(secret.clone()).body_limit(2 * 1024 * 1024);
+    let signer = Signer::new(&secret, Toran::SCHEME.format());
+    let prekeyed = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).expect("any key length");
+
+    let mut group = c.benchmark_group("verify");
+    for size in SIZES {
+        let body = body(size);
+        let signature = signer.sign(&body);
+        let headers = [("Content-Type", "application/json"), ("X-Toran-Signature", signature.as_str())];
+        assert!(verifier.verify(&headers, &body).is_ok(), "the bench request must verify");
+        let tag = signer.mac(&body);
+
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_with_input(BenchmarkId::new("hookseal", size), &body, |b, body| {
+            b.iter(|| verifier.verify(black_box(&headers), black_box(body)))
+        });
+        group.bench_with_input(BenchmarkId::new("sha256", size), &body, |b, body| {
+            b.iter(|| Sha256::digest(black_box(body)))
+        });
+        group.bench_with_input(BenchmarkId::new("hmac_prekeyed", size), &body, |b, body| {
+            b.iter(|| {
+                let mut mac = prekeyed.clone();
+                mac.update(black_box(body));
+                mac.verify_slice(black_box(&tag)).is_ok()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, verify);
+criterion_main!(benches);

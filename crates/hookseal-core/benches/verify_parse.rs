@@ -1,0 +1,73 @@
+//! Verify + parse of a realistic 1 KiB request of each provider, beside the
+//! lower bound and the hand-rolled pattern (see `common/mod.rs`).
+//!
+//! Ours is `Verifier::verify_event_at` with a fixed `now` and the default
+//! configuration (no replay window), so no clock read is measured: it is
+//! `verify` + `P::Event::from_slice` + the event-header check. `verify_event`
+//! would add one `Utc::now()` (a vDSO call, tens of ns).
+//!
+//! Run: `cargo bench -p hookseal-core --bench verify_parse`; `benches/compare.sh` prints the ratios.
+
+mod common;
+
+use std::hint::black_box;
+
+use chrono::{DateTime, Utc};
+use common::{Request, hand_rolled, lower_bound, prekeyed, secret, shapes};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use hookseal_core::{ConnectGain, Provider, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito};
+
+fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_780_000_000, 0).expect("in range")
+}
+
+/// Benches ours and both hand-rolled variants for provider `P`; the lower
+/// bound is benched by the caller (its shape borrows from the body).
+fn ours_and_hand_rolled<P: Provider>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    request: &Request,
+    expected_event: &str,
+) {
+    let verifier = Verifier::<P>::new(secret());
+    let event = verifier.verify_event_at(&request.headers, &request.body, now()).expect("the bench request is valid");
+    assert_eq!(event.name(), expected_event, "{}: parsed as the wrong event", request.provider);
+    assert!(hand_rolled(None, request, &request.body).is_some());
+    let key = prekeyed();
+
+    group.bench_with_input(BenchmarkId::new("hookseal", request.provider), request, |b, r| {
+        b.iter(|| verifier.verify_event_at(black_box(&r.headers), black_box(&r.body), now()))
+    });
+    group.bench_with_input(BenchmarkId::new("hand_rolled", request.provider), request, |b, r| {
+        b.iter(|| hand_rolled(None, black_box(r), black_box(&r.body)))
+    });
+    group.bench_with_input(BenchmarkId::new("hand_rolled_prekeyed", request.provider), request, |b, r| {
+        b.iter(|| hand_rolled(Some(&key), black_box(r), black_box(&r.body)))
+    });
+}
+
+macro_rules! provider {
+    ($group:expr, $provider:ty, $request:expr, $shape:ident, $event:literal) => {{
+        let request = $request;
+        let key = prekeyed();
+        assert!(lower_bound::<shapes::$shape<'_>>(&key, &request, &request.body), "lower bound must accept");
+        $group.bench_with_input(BenchmarkId::new("lower_bound", request.provider), &request, |b, r| {
+            b.iter(|| lower_bound::<shapes::$shape<'_>>(&key, black_box(r), black_box(&r.body)))
+        });
+        ours_and_hand_rolled::<$provider>(&mut $group, &request, $event);
+    }};
+}
+
+fn verify_parse(c: &mut Criterion) {
+    let mut group = c.benchmark_group("verify_parse");
+    group.throughput(Throughput::Bytes(common::BODY_LEN as u64));
+    provider!(group, Tocc, common::tocc(), Tocc, "conversation.escalated");
+    provider!(group, Toran, common::toran(), Toran, "lead.captured");
+    provider!(group, Zapito, common::zapito(), Zapito, "lead.handoff");
+    provider!(group, Tuco, common::tuco(), Tuco, "message.reply");
+    provider!(group, ConnectGain, common::connectgain(), ConnectGain, "message.received");
+    group.finish();
+}
+
+criterion_group!(benches, verify_parse);
+criterion_main!(benches);
