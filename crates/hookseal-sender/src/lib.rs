@@ -2,6 +2,7 @@
 
 mod delivery;
 mod endpoint;
+mod fresh;
 mod log;
 mod retry;
 mod sender;
@@ -9,6 +10,7 @@ mod subscription;
 
 pub use delivery::{Delivery, DeliveryBuilder, PrepareError, Target};
 pub use endpoint::{AddressClass, EndpointError, EndpointPolicy, ResolvedEndpoint, classify};
+pub use fresh::fresh_sample;
 pub use log::{Attempt, AttemptError, DeliveryLog, Outcome, SkipReason};
 pub use retry::{Backoff, DEFAULT_TIMEOUT, RetryPolicy, SleepFuture, Sleeper, TokioSleeper, parse_retry_after};
 pub use sender::{DEFAULT_RESPONSE_BODY_LIMIT, SendError, Sender};

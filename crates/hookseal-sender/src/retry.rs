@@ -209,10 +209,7 @@ impl RetryPolicy {
 
 /// A uniform draw from `[delay/2, delay]`.
 fn jittered(delay: Duration) -> Duration {
-    use std::hash::{BuildHasher, Hasher};
-    // A randomly keyed SipHash of nothing: a fresh random u64 without a
-    // dependency. Jitter needs spread, not unpredictability.
-    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let random = crate::fresh::random_u64();
     let half = delay / 2;
     let span = u64::try_from((delay - half).as_nanos()).unwrap_or(u64::MAX);
     let offset = if span == 0 { 0 } else { random % (span + 1) };

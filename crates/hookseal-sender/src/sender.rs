@@ -1,7 +1,9 @@
 //! Sending deliveries over HTTP: endpoint guard, retries, delivery log.
 
+use std::collections::HashMap;
 use std::error::Error as StdError;
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -22,18 +24,37 @@ pub const DEFAULT_RESPONSE_BODY_LIMIT: usize = 4 * 1024;
 /// Longest error description kept from the HTTP stack, in bytes.
 const MAX_ERROR_TEXT: usize = 300;
 
+/// Most pinned HTTP clients a sender keeps for reuse.
+const MAX_CACHED_CLIENTS: usize = 32;
+
+/// What a pinned client is pinned to: reused only for exactly the same vetted addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct PinKey {
+    domain: Option<String>,
+    addrs: Vec<SocketAddr>,
+    https_only: bool,
+}
+
+/// Pinned clients by what they are pinned to, so repeated deliveries to one
+/// endpoint reuse its connections and TLS configuration.
+#[derive(Debug, Default)]
+struct ClientCache(Mutex<HashMap<PinKey, Client>>);
+
 /// Sends [`Delivery`]s with the provider's retry policy, behind the endpoint
 /// guard, and logs every attempt.
 ///
-/// Cheap to clone; holds no secret. Each delivery resolves its host once,
-/// vets every address ([`EndpointPolicy`]), and pins a fresh HTTP client to
-/// exactly those addresses, with redirects and proxies off.
+/// Cheap to clone (clones share their HTTP clients); holds no secret. Each
+/// delivery resolves its host once, vets every address ([`EndpointPolicy`]),
+/// and uses an HTTP client pinned to exactly those addresses, with redirects
+/// and proxies off. A pinned client is reused (with its open connections)
+/// only while the host keeps resolving to the same vetted addresses.
 #[derive(Debug, Clone)]
 pub struct Sender {
     endpoints: EndpointPolicy,
     retry: Option<RetryPolicy>,
     response_body_limit: usize,
     sleeper: Arc<dyn Sleeper>,
+    clients: Arc<ClientCache>,
 }
 
 impl Default for Sender {
@@ -53,6 +74,7 @@ impl Sender {
             retry: None,
             response_body_limit: DEFAULT_RESPONSE_BODY_LIMIT,
             sleeper: Arc::new(TokioSleeper),
+            clients: Arc::default(),
         }
     }
 
@@ -207,13 +229,28 @@ impl Sender {
         }
     }
 
+    /// A client pinned to exactly the vetted addresses: cached, or built.
     fn client(&self, resolved: &ResolvedEndpoint) -> Result<Client, SendError> {
-        let mut builder =
-            Client::builder().redirect(redirect::Policy::none()).no_proxy().https_only(!self.endpoints.allows_http());
-        if let Some(domain) = resolved.domain() {
-            builder = builder.resolve_to_addrs(domain, resolved.addrs());
+        let key = PinKey {
+            domain: resolved.domain().map(str::to_owned),
+            addrs: resolved.addrs().to_vec(),
+            https_only: !self.endpoints.allows_http(),
+        };
+        let mut cache = self.clients.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = cache.get(&key) {
+            return Ok(client.clone());
         }
-        builder.build().map_err(|err| SendError::Client(describe(&err)))
+        let mut builder = Client::builder().redirect(redirect::Policy::none()).no_proxy().https_only(key.https_only);
+        if let Some(domain) = &key.domain {
+            // The only name this client will ever look up, answered with the vetted addresses.
+            builder = builder.resolve_to_addrs(domain, &key.addrs);
+        }
+        let client = builder.build().map_err(|err| SendError::Client(describe(&err)))?;
+        if cache.len() >= MAX_CACHED_CLIENTS {
+            cache.clear();
+        }
+        cache.insert(key, client.clone());
+        Ok(client)
     }
 
     async fn attempt(

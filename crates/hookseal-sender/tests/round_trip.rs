@@ -226,3 +226,44 @@ async fn fixture_bodies_carry_the_independently_computed_signature() {
     assert_eq!(checked, 38);
     server.assert_no_hits();
 }
+
+/// Fresh samples: signed now, new identities, accepted by a receiver with a replay window.
+async fn fresh_round_trip<P: Provider>(id: ProviderId) -> usize {
+    let secret = Secret::new("fresh").unwrap();
+    let window = std::time::Duration::from_secs(300);
+    let mut server = VerifyingServer::<P>::start(Verifier::<P>::new(secret.clone()).replay_window(window)).await;
+    let sender = local_sender(&RecordingSleeper::default());
+    let endpoint = Delivery::builder(id, server.url()).secret(secret);
+    let mut count = 0;
+    for sample in samples::for_provider(id) {
+        let original = P::Event::from_slice(sample.body).unwrap();
+        let now = Utc::now();
+        let body = hookseal_sender::fresh_sample(sample, now).unwrap();
+        let fresh = P::Event::from_slice(&body).unwrap();
+        assert_eq!((fresh.name(), fresh.is_test()), (original.name(), original.is_test()), "{id}/{}", sample.name);
+        assert_ne!(fresh.idempotency_key(), original.idempotency_key(), "{id}/{}: a new identity", sample.name);
+        let at = fresh.occurred_at().unwrap();
+        assert!(at <= now && now - at < chrono::TimeDelta::seconds(1), "{id}/{}: {at} is now", sample.name);
+
+        assert!(sender.send(&endpoint.json(body).unwrap()).await.unwrap().is_sent(), "{id}/{}", sample.name);
+        assert_eq!(server.next().await.result.unwrap(), fresh);
+
+        // The bundled bytes carry their fixed 2026 timestamps: the same receiver refuses them.
+        let stale = sender.send(&endpoint.json(sample.body).unwrap()).await.unwrap();
+        assert_eq!(stale.last_status(), Some(400), "{id}/{}", sample.name);
+        let refused = server.next().await.result;
+        assert!(matches!(refused, Err(Error::TimestampTooOld { .. } | Error::TimestampTooNew { .. })), "{refused:?}");
+        count += 1;
+    }
+    count
+}
+
+#[tokio::test]
+async fn fresh_samples_pass_a_replay_window_that_the_bundled_ones_fail() {
+    let sent = fresh_round_trip::<Tocc>(ProviderId::Tocc).await
+        + fresh_round_trip::<Toran>(ProviderId::Toran).await
+        + fresh_round_trip::<Zapito>(ProviderId::Zapito).await
+        + fresh_round_trip::<Tuco>(ProviderId::Tuco).await
+        + fresh_round_trip::<ConnectGain>(ProviderId::ConnectGain).await;
+    assert_eq!(sent, samples::all().len());
+}
