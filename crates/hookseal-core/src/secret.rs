@@ -1,6 +1,7 @@
 //! Shared signing secrets: opaque, redacted, zeroized.
 
 use std::fmt;
+use std::sync::Arc;
 
 use hmac::{Hmac, KeyInit};
 use sha2::Sha256;
@@ -95,8 +96,10 @@ pub enum KeyMatch {
 }
 
 /// Pre-keyed HMAC states, one per secret, so no request re-hashes a key.
+///
+/// Shared: cloning a verifier (axum's `FromRef` does, per request) only bumps a count.
 #[derive(Clone)]
-pub(crate) struct Keys(Vec<HmacSha256>);
+pub(crate) struct Keys(Arc<[HmacSha256]>);
 
 impl Keys {
     pub(crate) fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
