@@ -342,6 +342,11 @@ pub struct ResolvedEndpoint {
 }
 
 impl ResolvedEndpoint {
+    #[cfg(test)]
+    pub(crate) fn for_tests(domain: Option<&str>, addrs: Vec<SocketAddr>) -> Self {
+        Self { domain: domain.map(str::to_owned), addrs }
+    }
+
     /// The host name that was resolved (`None` for a literal IP).
     #[must_use]
     pub fn domain(&self) -> Option<&str> {

@@ -398,3 +398,44 @@ pub enum SendError {
     #[error("HTTP client: {0}")]
     Client(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cached(sender: &Sender) -> usize {
+        sender.clients.0.lock().unwrap().len()
+    }
+
+    #[test]
+    fn pinned_clients_are_reused_per_address_set_and_bounded() {
+        let sender = Sender::new();
+        let public: SocketAddr = "93.184.215.14:443".parse().unwrap();
+        let a = ResolvedEndpoint::for_tests(Some("a.example"), vec![public]);
+        sender.client(&a).unwrap();
+        sender.client(&a).unwrap();
+        assert_eq!(cached(&sender), 1, "same pins, same client");
+        // The same name resolving elsewhere gets its own client: no stale pin is reused.
+        let moved = ResolvedEndpoint::for_tests(Some("a.example"), vec!["93.184.215.15:443".parse().unwrap()]);
+        sender.client(&moved).unwrap();
+        assert_eq!(cached(&sender), 2);
+        // Clones share the cache; a different endpoint policy does not share entries.
+        let clone = sender.clone();
+        clone.client(&a).unwrap();
+        assert_eq!(cached(&sender), 2);
+        let lax = sender.clone().endpoint_policy(EndpointPolicy::strict().allow_http());
+        lax.client(&a).unwrap();
+        assert_eq!(cached(&sender), 3);
+
+        for port in 0..(MAX_CACHED_CLIENTS as u16 + 8) {
+            sender.client(&ResolvedEndpoint::for_tests(None, vec![SocketAddr::new(public.ip(), port)])).unwrap();
+            assert!(cached(&sender) <= MAX_CACHED_CLIENTS);
+        }
+    }
+
+    #[test]
+    fn strip_url_drops_the_url() {
+        assert_eq!(strip_url("error sending request for url (http://127.0.0.1:9/x)"), "error sending request");
+        assert_eq!(strip_url("builder error"), "builder error");
+    }
+}

@@ -301,3 +301,36 @@ async fn the_policy_follows_the_target_unless_overridden() {
     let fixed = RetryPolicy::no_retries();
     assert_eq!(sender.retry_policy(fixed).policy_for(ProviderId::Zapito.into()), fixed);
 }
+
+#[tokio::test]
+async fn a_2xx_whose_body_never_ends_is_sent_and_the_stall_is_logged() {
+    let mut server =
+        ScriptedServer::start(vec![Reply::HangBody { status: 200, first: b"accepted; still ".to_vec() }]).await;
+    let timeout = Duration::from_millis(200);
+    let policy = RetryPolicy::for_provider(ProviderId::Tocc).with_timeout(timeout);
+    let log = sender(&RecordingSleeper::default())
+        .send_with(&delivery(ProviderId::Tocc, server.url("/")), &policy)
+        .await
+        .unwrap();
+    assert_eq!((log.outcome, log.attempts.len()), (Outcome::Sent, 1), "the receiver said 200: not retried");
+    let attempt = &log.attempts[0];
+    assert_eq!(attempt.status, Some(200));
+    assert_eq!(attempt.response_text(), "accepted; still ");
+    let error = attempt.error.as_ref().unwrap();
+    assert!(matches!(error, AttemptError::ResponseBody(_)), "{error:?}");
+    assert!(attempt.latency < timeout, "latency is to the response head: {:?}", attempt.latency);
+    server.hits(1).await;
+}
+
+#[tokio::test]
+async fn a_5xx_whose_body_never_ends_is_retried() {
+    let mut server =
+        ScriptedServer::start(vec![Reply::HangBody { status: 503, first: b"overloaded".to_vec() }, Reply::Status(200)])
+            .await;
+    let policy = RetryPolicy::for_provider(ProviderId::Tocc).with_timeout(Duration::from_millis(200));
+    let delivery = delivery(ProviderId::Tocc, server.url("/"));
+    let log = sender(&RecordingSleeper::default()).send_with(&delivery, &policy).await.unwrap();
+    assert_eq!((log.outcome, log.attempts.len()), (Outcome::Sent, 2));
+    assert_eq!((log.attempts[0].status, log.attempts[0].outcome), (Some(503), Outcome::Failed));
+    assert_identical(&server.hits(2).await, &delivery);
+}

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use hookseal_core::{Provider, Verifier};
 use hookseal_sender::{SleepFuture, Sleeper};
 use tokio::net::TcpListener;
@@ -50,6 +51,8 @@ pub enum Reply {
     Full { status: u16, headers: Vec<(&'static str, String)>, body: Vec<u8> },
     /// Never answers: the handler awaits a future that never completes.
     Hang,
+    /// Answers this status and the first part of a body, then never finishes it.
+    HangBody { status: u16, first: Vec<u8> },
 }
 
 #[derive(Clone)]
@@ -75,6 +78,11 @@ async fn scripted(State(state): State<Scripted>, uri: axum::http::Uri, headers: 
             response
         }
         Reply::Hang => std::future::pending().await,
+        Reply::HangBody { status, first } => {
+            let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from(first))])
+                .chain(futures_util::stream::pending());
+            (StatusCode::from_u16(status).unwrap(), axum::body::Body::from_stream(chunks)).into_response()
+        }
     }
 }
 
