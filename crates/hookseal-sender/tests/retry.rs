@@ -306,7 +306,8 @@ async fn the_policy_follows_the_target_unless_overridden() {
 async fn a_2xx_whose_body_never_ends_is_sent_and_the_stall_is_logged() {
     let mut server =
         ScriptedServer::start(vec![Reply::HangBody { status: 200, first: b"accepted; still ".to_vec() }]).await;
-    let timeout = Duration::from_millis(200);
+    // Long enough that the response head always arrives first, even on a loaded machine.
+    let timeout = Duration::from_millis(500);
     let policy = RetryPolicy::for_provider(ProviderId::Tocc).with_timeout(timeout);
     let log = sender(&RecordingSleeper::default())
         .send_with(&delivery(ProviderId::Tocc, server.url("/")), &policy)
@@ -327,7 +328,7 @@ async fn a_5xx_whose_body_never_ends_is_retried() {
     let mut server =
         ScriptedServer::start(vec![Reply::HangBody { status: 503, first: b"overloaded".to_vec() }, Reply::Status(200)])
             .await;
-    let policy = RetryPolicy::for_provider(ProviderId::Tocc).with_timeout(Duration::from_millis(200));
+    let policy = RetryPolicy::for_provider(ProviderId::Tocc).with_timeout(Duration::from_millis(500));
     let delivery = delivery(ProviderId::Tocc, server.url("/"));
     let log = sender(&RecordingSleeper::default()).send_with(&delivery, &policy).await.unwrap();
     assert_eq!((log.outcome, log.attempts.len()), (Outcome::Sent, 2));
