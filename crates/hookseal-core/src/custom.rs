@@ -12,7 +12,8 @@ use crate::event::{WebhookEvent, content_key, parse_json, timestamp};
 
 /// A custom sender's event: the raw JSON object, with its `event` (or `type`)
 /// and `timestamp` read when present. Its idempotency key is `id` when
-/// present, else a SHA-256 of the body.
+/// present, else a SHA-256 of the JSON text (the body without surrounding
+/// whitespace).
 #[derive(Debug, Clone)]
 pub struct Event {
     name: String,
@@ -69,7 +70,7 @@ impl WebhookEvent for Event {
         Ok(Self {
             name: probe.event.or(probe.kind).map(Cow::into_owned).unwrap_or_default(),
             occurred_at: probe.timestamp.and_then(|t| timestamp::parse(&t).ok()),
-            key: probe.id.map_or_else(|| content_key(body.as_bytes()), Cow::into_owned),
+            key: probe.id.map_or_else(|| content_key(&raw), Cow::into_owned),
             raw,
         })
     }

@@ -160,8 +160,8 @@ impl Layout {
             .get(self.timestamp_field)
             .and_then(serde_json::Value::as_str)
             .and_then(|text| timestamp::parse(text).ok());
-        let idempotency_key = (self.key)(&value).unwrap_or_else(|| content_key(body.as_bytes()));
         let raw = RawValue::from_string(body.to_owned()).map_err(|err| BodyError::from_json(String::new(), &err))?;
+        let idempotency_key = (self.key)(&value).unwrap_or_else(|| content_key(&raw));
         Ok(UnknownEvent { name, occurred_at, idempotency_key, raw })
     }
 }
@@ -171,9 +171,11 @@ fn missing_field(field: &str, absent: bool) -> BodyError {
     BodyError::new(crate::error::BodyErrorKind::Schema, field.to_owned(), 0, 0, message)
 }
 
-/// A stable key for a body with none of its own: `sha256:<hex of the body>`.
-pub(crate) fn content_key(body: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(body)))
+/// A stable key for a body with none of its own: `sha256:<hex>` of the JSON
+/// text, which is the body without surrounding whitespace. Hashing the raw
+/// value rather than the body keeps the key the same after `to_json`.
+pub(crate) fn content_key(raw: &RawValue) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(raw.get())))
 }
 
 /// Reads a string at a `/`-separated JSON pointer.
@@ -239,8 +241,14 @@ pub(crate) mod timestamp {
     pub(crate) mod millis {
         use super::*;
 
+        /// Milliseconds, as the providers write them; a finer fraction that a
+        /// body carried is kept (else the event would not survive `to_json`).
         pub(crate) fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_str(&time.to_rfc3339_opts(SecondsFormat::Millis, true))
+            let format = match time.timestamp_subsec_nanos() % 1_000_000 {
+                0 => SecondsFormat::Millis,
+                _ => SecondsFormat::AutoSi,
+            };
+            serializer.collect_str(&time.to_rfc3339_opts(format, true))
         }
 
         pub(crate) use super::deserialize;
