@@ -76,7 +76,8 @@ impl UnknownEvent {
         &self.name
     }
 
-    /// The signed body, byte for byte.
+    /// The signed body's JSON text, byte for byte (without any whitespace
+    /// that surrounded the top-level value).
     #[must_use]
     pub fn raw(&self) -> &RawValue {
         &self.raw
