@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de};
 use serde_json::value::RawValue;
 
 use crate::error::BodyError;
@@ -184,10 +184,40 @@ macro_rules! events {
         impl Event {
             fn strict(body: &str) -> Result<Option<Self>, BodyError> {
                 let wire: Wire<'_> = parse_json(body)?;
-                Ok(Some(match &*wire.event {
-                    $( $wire => Self::$variant(wire.payload()?), )*
+                let event = match wire.data {
+                    Data::Typed(event) => event,
+                    Data::Raw(data) => match Self::from_raw(&wire.event, data)? {
+                        Some(event) => event,
+                        None => return Ok(None),
+                    },
+                };
+                Ok(Some(event.with_timestamp(wire.timestamp)))
+            }
+
+            /// Deserializes the map's next value as the data of the known
+            /// event `name` (its timestamp is set later); `None`, consuming
+            /// nothing, for any other name.
+            fn next_data<'de, A: de::MapAccess<'de>>(name: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
+                Ok(Some(match name {
+                    $( $wire => Self::$variant(Payload { timestamp: DateTime::<Utc>::MIN_UTC, data: map.next_value()? }), )*
                     _ => return Ok(None),
                 }))
+            }
+
+            /// Parses raw `data` as the data of the known event `name`; `None` for any other name.
+            fn from_raw(name: &str, data: &RawValue) -> Result<Option<Self>, BodyError> {
+                Ok(Some(match name {
+                    $( $wire => Self::$variant(Payload { timestamp: DateTime::<Utc>::MIN_UTC, data: parse_json_at("data", data.get())? }), )*
+                    _ => return Ok(None),
+                }))
+            }
+
+            fn with_timestamp(mut self, at: DateTime<Utc>) -> Self {
+                match &mut self {
+                    $( Self::$variant(p) => p.timestamp = at, )*
+                    Self::Unknown(_) => {}
+                }
+                self
             }
 
             /// The signed timestamp and `data.id` of a known event.
@@ -268,19 +298,88 @@ const LAYOUT: Layout = Layout {
     },
 };
 
-#[derive(Deserialize)]
+/// The envelope `{ event, timestamp, data }`, read in one pass.
+///
+/// ConnectGain writes `event` before `data`, so `data` is usually
+/// deserialized straight into the named event's type. Otherwise (another key
+/// order, or an unknown event) it is kept raw and parsed once the name is
+/// known. Errors are those of a derived `Deserialize` (missing and duplicate
+/// fields, unknown keys ignored).
 struct Wire<'a> {
-    #[serde(borrow)]
     event: Cow<'a, str>,
-    #[serde(with = "timestamp::auto")]
     timestamp: DateTime<Utc>,
-    #[serde(borrow)]
-    data: &'a RawValue,
+    data: Data<'a>,
 }
 
-impl<'a> Wire<'a> {
-    fn payload<D: Deserialize<'a>>(&self) -> Result<Payload<D>, BodyError> {
-        Ok(Payload { timestamp: self.timestamp, data: parse_json_at("data", self.data.get())? })
+// Lives only during a parse; boxing the large variant would cost an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Data<'a> {
+    /// A known event, its timestamp not yet set.
+    Typed(Event),
+    Raw(&'a RawValue),
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "lowercase")]
+enum Field {
+    Event,
+    Timestamp,
+    Data,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+struct Name<'a>(#[serde(borrow)] Cow<'a, str>);
+
+#[derive(Deserialize)]
+struct At(#[serde(with = "timestamp::auto")] DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Wire<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_struct("Wire", &["event", "timestamp", "data"], WireVisitor)
+    }
+}
+
+struct WireVisitor;
+
+impl<'de> de::Visitor<'de> for WireVisitor {
+    type Value = Wire<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("struct Wire")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Wire<'de>, A::Error> {
+        use de::Error as _;
+        let (mut event, mut timestamp, mut data) = (None::<Cow<'de, str>>, None, None);
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Event if event.is_some() => return Err(A::Error::duplicate_field("event")),
+                Field::Event => event = Some(map.next_value::<Name<'de>>()?.0),
+                Field::Timestamp if timestamp.is_some() => return Err(A::Error::duplicate_field("timestamp")),
+                Field::Timestamp => timestamp = Some(map.next_value::<At>()?.0),
+                Field::Data if data.is_some() => return Err(A::Error::duplicate_field("data")),
+                Field::Data => {
+                    let typed = match event.as_deref() {
+                        Some(name) => Event::next_data(name, &mut map)?,
+                        None => None,
+                    };
+                    data = Some(match typed {
+                        Some(event) => Data::Typed(event),
+                        None => Data::Raw(map.next_value()?),
+                    });
+                }
+                Field::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Wire {
+            event: event.ok_or_else(|| A::Error::missing_field("event"))?,
+            timestamp: timestamp.ok_or_else(|| A::Error::missing_field("timestamp"))?,
+            data: data.ok_or_else(|| A::Error::missing_field("data"))?,
+        })
     }
 }
 
@@ -324,6 +423,74 @@ impl WebhookEvent for Event {
             (Some((at, _)), _) => Some(at),
             (None, Self::Unknown(unknown)) => unknown.occurred_at(),
             (None, _) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ProviderId;
+
+    /// The same JSON with its keys sorted, so `data` comes before `event`.
+    fn data_first(body: &[u8]) -> String {
+        let value: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let text = serde_json::to_string(&value).unwrap();
+        assert!(text.find("\"data\"") < text.find("\"event\""), "{text}");
+        text
+    }
+
+    #[test]
+    fn every_sample_parses_the_same_whatever_the_key_order() {
+        for sample in crate::samples::for_provider(ProviderId::ConnectGain) {
+            let in_order = Event::from_slice(sample.body).unwrap();
+            assert!(!matches!(in_order, Event::Unknown(_)), "{}", sample.name);
+            assert_eq!(Event::from_json(&data_first(sample.body)).unwrap(), in_order, "{}", sample.name);
+        }
+    }
+
+    #[test]
+    fn errors_are_those_of_a_derived_deserialize() {
+        let cases = [
+            (
+                r#"{"event":"contact.created","event":"contact.created","timestamp":"2026-04-15T10:30:00Z","data":{}}"#,
+                "duplicate field `event`",
+            ),
+            (
+                r#"{"event":"contact.created","timestamp":"2026-04-15T10:30:00Z","data":{},"data":{}}"#,
+                "duplicate field `data`",
+            ),
+            (r#"{"event":"contact.created","data":{}}"#, "missing field `timestamp`"),
+            (r#"{"event":"contact.created","timestamp":"2026-04-15T10:30:00Z"}"#, "missing field `data`"),
+            (r#"{"event":"contact.created","timestamp":"yesterday","data":{}}"#, "timestamp"),
+        ];
+        for (body, expected) in cases {
+            let err = Event::from_json(body).unwrap_err();
+            assert!(err.to_string().contains(expected), "{body}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_bad_data_field_is_named_in_either_key_order() {
+        let body =
+            r#"{"event":"contact.created","timestamp":"2026-04-15T10:30:00Z","data":{"id":"c1","first_name":5}}"#;
+        let reordered =
+            r#"{"data":{"id":"c1","first_name":5},"timestamp":"2026-04-15T10:30:00Z","event":"contact.created"}"#;
+        for text in [body, reordered] {
+            let err = Event::from_json(text).unwrap_err();
+            assert_eq!(err.path(), "data.first_name", "{text}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_event_keeps_its_data_raw() {
+        let body = r#"{"event":"invoice.paid","timestamp":"2026-04-15T10:30:00Z","data":{"id":"inv_1","amount":12}}"#;
+        match Event::from_json(body).unwrap() {
+            Event::Unknown(unknown) => {
+                assert_eq!(unknown.name(), "invoice.paid");
+                assert_eq!(unknown.raw().get(), body);
+            }
+            other => panic!("parsed as {other:?}"),
         }
     }
 }

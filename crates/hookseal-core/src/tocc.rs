@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de};
 use serde_json::value::RawValue;
 
 use crate::error::BodyError;
@@ -170,28 +170,33 @@ const LAYOUT: Layout = Layout {
     key: |value| str_at(value, "/id").map(str::to_owned),
 };
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The envelope, read in one pass.
+///
+/// tocc.contact writes `eventType` before `data`, so `data` is usually
+/// deserialized straight into the event's type. Otherwise (another key order,
+/// or an unknown event) it is kept raw and parsed once the name is known.
+/// Errors are those of a derived `Deserialize` (missing and duplicate fields,
+/// unknown keys ignored).
 struct Wire<'a> {
+    envelope: Envelope,
+    event_type: Cow<'a, str>,
+    data: Data<'a>,
+}
+
+/// The envelope fields of [`Payload`].
+struct Envelope {
     id: String,
     business_id: String,
     alias: String,
     alias_email: String,
     business_name: String,
-    #[serde(borrow)]
-    event_type: Cow<'a, str>,
-    #[serde(with = "timestamp::millis")]
     timestamp: DateTime<Utc>,
-    #[serde(default)]
     version: Option<String>,
-    #[serde(borrow)]
-    data: &'a RawValue,
 }
 
-impl<'a> Wire<'a> {
-    fn into_payload<D: Deserialize<'a>>(self) -> Result<Payload<D>, BodyError> {
-        Ok(Payload {
-            data: parse_json_at("data", self.data.get())?,
+impl Envelope {
+    fn payload<D>(self, data: D) -> Payload<D> {
+        Payload {
             id: self.id,
             business_id: self.business_id,
             alias: self.alias,
@@ -199,6 +204,152 @@ impl<'a> Wire<'a> {
             business_name: self.business_name,
             timestamp: self.timestamp,
             version: self.version,
+            data,
+        }
+    }
+}
+
+macro_rules! data {
+    ($( $variant:ident = $wire:literal, )*) => {
+        /// The `data` of a known event, or kept raw.
+        enum Data<'a> {
+            $( $variant($variant), )*
+            Raw(&'a RawValue),
+        }
+
+        impl<'a> Data<'a> {
+            /// Deserializes the map's next value as the data of the known
+            /// event `name`; `None`, consuming nothing, for any other name.
+            fn next<'de, A: de::MapAccess<'de>>(name: &str, map: &mut A) -> Result<Option<Data<'de>>, A::Error> {
+                Ok(Some(match name {
+                    $( $wire => Data::$variant(map.next_value()?), )*
+                    _ => return Ok(None),
+                }))
+            }
+
+            /// Parses raw `data` as the data of the known event `name`; `None` for any other name.
+            fn parse(name: &str, data: &RawValue) -> Result<Option<Data<'a>>, BodyError> {
+                Ok(Some(match name {
+                    $( $wire => Data::$variant(parse_json_at("data", data.get())?), )*
+                    _ => return Ok(None),
+                }))
+            }
+
+            /// The event, if the data is typed.
+            fn into_event(self, envelope: Envelope) -> Option<Event> {
+                match self {
+                    $( Data::$variant(data) => Some(Event::$variant(envelope.payload(data))), )*
+                    Data::Raw(_) => None,
+                }
+            }
+        }
+    };
+}
+
+data! {
+    LeadNew = "lead.new",
+    CustomerUpdated = "customer.updated",
+    CustomerReturning = "customer.returning",
+    ConversationEscalated = "conversation.escalated",
+    ConversationResolved = "conversation.resolved",
+    LeadStalled = "lead.stalled",
+}
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "camelCase")]
+enum Field {
+    Id,
+    BusinessId,
+    Alias,
+    AliasEmail,
+    BusinessName,
+    EventType,
+    Timestamp,
+    Version,
+    Data,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+struct Name<'a>(#[serde(borrow)] Cow<'a, str>);
+
+#[derive(Deserialize)]
+struct At(#[serde(with = "timestamp::millis")] DateTime<Utc>);
+
+const FIELDS: &[&str] =
+    &["id", "businessId", "alias", "aliasEmail", "businessName", "eventType", "timestamp", "version", "data"];
+
+impl<'de> Deserialize<'de> for Wire<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_struct("Wire", FIELDS, WireVisitor)
+    }
+}
+
+struct WireVisitor;
+
+/// Stores the next value in `slot`, refusing a second one.
+fn once<'de, A: de::MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    field: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(field));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+impl<'de> de::Visitor<'de> for WireVisitor {
+    type Value = Wire<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("struct Wire")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Wire<'de>, A::Error> {
+        use de::Error as _;
+        let (mut id, mut business_id, mut alias, mut alias_email, mut business_name) = (None, None, None, None, None);
+        let (mut event_type, mut timestamp, mut version, mut data) = (None::<Name<'de>>, None::<At>, None, None);
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Id => once(&mut map, &mut id, "id")?,
+                Field::BusinessId => once(&mut map, &mut business_id, "businessId")?,
+                Field::Alias => once(&mut map, &mut alias, "alias")?,
+                Field::AliasEmail => once(&mut map, &mut alias_email, "aliasEmail")?,
+                Field::BusinessName => once(&mut map, &mut business_name, "businessName")?,
+                Field::EventType => once(&mut map, &mut event_type, "eventType")?,
+                Field::Timestamp => once(&mut map, &mut timestamp, "timestamp")?,
+                Field::Version => once::<_, Option<String>>(&mut map, &mut version, "version")?,
+                Field::Data if data.is_some() => return Err(A::Error::duplicate_field("data")),
+                Field::Data => {
+                    let typed = match &event_type {
+                        Some(Name(name)) => Data::next(name, &mut map)?,
+                        None => None,
+                    };
+                    data = Some(match typed {
+                        Some(typed) => typed,
+                        None => Data::Raw(map.next_value()?),
+                    });
+                }
+                Field::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Wire {
+            envelope: Envelope {
+                id: id.ok_or_else(|| A::Error::missing_field("id"))?,
+                business_id: business_id.ok_or_else(|| A::Error::missing_field("businessId"))?,
+                alias: alias.ok_or_else(|| A::Error::missing_field("alias"))?,
+                alias_email: alias_email.ok_or_else(|| A::Error::missing_field("aliasEmail"))?,
+                business_name: business_name.ok_or_else(|| A::Error::missing_field("businessName"))?,
+                timestamp: timestamp.ok_or_else(|| A::Error::missing_field("timestamp"))?.0,
+                version: version.flatten(),
+            },
+            event_type: event_type.ok_or_else(|| A::Error::missing_field("eventType"))?.0,
+            data: data.ok_or_else(|| A::Error::missing_field("data"))?,
         })
     }
 }
@@ -238,15 +389,14 @@ impl<D: Serialize> Payload<D> {
 impl Event {
     fn strict(body: &str) -> Result<Option<Self>, BodyError> {
         let wire: Wire<'_> = parse_json(body)?;
-        Ok(Some(match &*wire.event_type {
-            "lead.new" => Self::LeadNew(wire.into_payload()?),
-            "customer.updated" => Self::CustomerUpdated(wire.into_payload()?),
-            "customer.returning" => Self::CustomerReturning(wire.into_payload()?),
-            "conversation.escalated" => Self::ConversationEscalated(wire.into_payload()?),
-            "conversation.resolved" => Self::ConversationResolved(wire.into_payload()?),
-            "lead.stalled" => Self::LeadStalled(wire.into_payload()?),
-            _ => return Ok(None),
-        }))
+        let data = match wire.data {
+            Data::Raw(raw) => match Data::parse(&wire.event_type, raw)? {
+                Some(data) => data,
+                None => return Ok(None),
+            },
+            typed => typed,
+        };
+        Ok(data.into_event(wire.envelope))
     }
 
     /// The envelope fields shared by every known event.
@@ -316,6 +466,64 @@ impl Serialize for Event {
             Self::ConversationResolved(p) => p.wire(name).serialize(serializer),
             Self::LeadStalled(p) => p.wire(name).serialize(serializer),
             Self::Unknown(unknown) => unknown.serialize(serializer),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ProviderId;
+
+    /// The same JSON with its keys sorted, so `data` comes before `eventType`.
+    fn data_first(body: &[u8]) -> String {
+        let value: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let text = serde_json::to_string(&value).unwrap();
+        assert!(text.find("\"data\"") < text.find("\"eventType\""), "{text}");
+        text
+    }
+
+    #[test]
+    fn every_sample_parses_the_same_whatever_the_key_order() {
+        for sample in crate::samples::for_provider(ProviderId::Tocc) {
+            let in_order = Event::from_slice(sample.body).unwrap();
+            assert!(!matches!(in_order, Event::Unknown(_)), "{}", sample.name);
+            assert_eq!(Event::from_json(&data_first(sample.body)).unwrap(), in_order, "{}", sample.name);
+        }
+    }
+
+    const ENVELOPE: &str =
+        r#""id":"evt_1","businessId":"b","alias":"a","aliasEmail":"a@tocc.contact","businessName":"A","#;
+
+    #[test]
+    fn errors_are_those_of_a_derived_deserialize() {
+        let data = r#""data":{"customerId":"c","threadId":"t","resolutionType":"owner_replied"}"#;
+        let event = r#""eventType":"conversation.resolved","timestamp":"2026-04-03T15:02:44.106Z","#;
+        let cases = [
+            (format!(r#"{{{ENVELOPE}"alias":"b",{event}{data}}}"#), "duplicate field `alias`"),
+            (format!(r#"{{{ENVELOPE}{event}"version":"1","version":"2",{data}}}"#), "duplicate field `version`"),
+            (format!(r#"{{{ENVELOPE}{event}{data},{data}}}"#), "duplicate field `data`"),
+            (format!(r#"{{{ENVELOPE}"eventType":"conversation.resolved",{data}}}"#), "missing field `timestamp`"),
+            (format!(r#"{{"id":"evt_1",{event}{data}}}"#), "missing field `businessId`"),
+            (format!(r#"{{{ENVELOPE}{event}"version":null}}"#), "missing field `data`"),
+        ];
+        for (body, expected) in cases {
+            let err = Event::from_json(&body).unwrap_err();
+            assert!(err.to_string().contains(expected), "{body}: {err}");
+        }
+        // `version` is optional, and may be null.
+        let body = format!(r#"{{{ENVELOPE}{event}"version":null,{data}}}"#);
+        assert!(matches!(Event::from_json(&body).unwrap(), Event::ConversationResolved(p) if p.version.is_none()));
+    }
+
+    #[test]
+    fn a_bad_data_field_is_named_in_either_key_order() {
+        let event = r#""eventType":"customer.returning","timestamp":"2026-03-21T10:00:00.000Z","#;
+        let data = r#""data":{"customerId":"c","email":"e@x","name":null,"daysSinceLast":"many"}"#;
+        for body in [format!("{{{ENVELOPE}{event}{data}}}"), format!("{{{data},{ENVELOPE}{event}\"version\":\"1.0\"}}")]
+        {
+            let err = Event::from_json(&body).unwrap_err();
+            assert_eq!(err.path(), "data.daysSinceLast", "{body}");
         }
     }
 }
