@@ -4,7 +4,9 @@
 //!   with headers as name/value pairs and as an `http::HeaderMap`, at 1 KiB,
 //!   64 KiB and 1 MiB. The binary exits non-zero otherwise.
 //! * verify + parse (`verify_event_at`) of each provider's 1 KiB request
-//!   (`common/mod.rs`), beside the lower bound and the hand-rolled pattern.
+//!   (`common/mod.rs`), beside the lower bound, the owned bound and the
+//!   hand-rolled pattern. Counts include reallocations (serde_json grows a
+//!   scratch buffer for each string with escapes).
 //!
 //! The workspace forbids `unsafe_code`, and a counting allocator needs an
 //! `unsafe impl GlobalAlloc`, so the counting wrapper comes from the
@@ -19,7 +21,7 @@ use std::alloc::System;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use common::{Request, hand_rolled, lower_bound, prekeyed, secret, shapes};
+use common::{Request, hand_rolled, lower_bound, owned_shapes, prekeyed, secret, shapes};
 use hookseal_core::{ConnectGain, Provider, Signer, Tocc, Toran, Tuco, Verifier, Zapito};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -99,12 +101,13 @@ fn verify_counts<P: Provider>(request: &Request) -> Vec<String> {
 }
 
 /// verify + parse counts for one provider: ours, the lower bound, hand-rolled.
-fn parse_counts<P: Provider>(request: &Request, lower: usize) {
+fn parse_counts<P: Provider>(request: &Request, lower: usize, owned: usize) {
     let verifier = Verifier::<P>::new(secret());
     let ours = count(|| verifier.verify_event_at(&request.headers, &request.body, now()).expect("valid"));
     let hand = count(|| hand_rolled(None, request, &request.body).expect("valid"));
     println!("alloc\tverify_parse\thookseal\t{}\t{ours}", request.provider);
     println!("alloc\tverify_parse\tlower_bound\t{}\t{lower}", request.provider);
+    println!("alloc\tverify_parse\towned_bound\t{}\t{owned}", request.provider);
     println!("alloc\tverify_parse\thand_rolled\t{}\t{hand}", request.provider);
 }
 
@@ -114,7 +117,8 @@ macro_rules! provider {
         $failures.extend(verify_counts::<$provider>(&request));
         let key = prekeyed();
         let lower = count(|| assert!(lower_bound::<shapes::$shape<'_>>(&key, &request, &request.body)));
-        parse_counts::<$provider>(&request, lower);
+        let owned = count(|| assert!(lower_bound::<owned_shapes::$shape>(&key, &request, &request.body)));
+        parse_counts::<$provider>(&request, lower, owned);
     }};
 }
 

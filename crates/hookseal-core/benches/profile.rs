@@ -9,7 +9,8 @@
 //!
 //! Arguments: `<who> <provider> <iterations>`, with `who` one of `hookseal`,
 //! `verify` (signature only), `parse` (`Event::from_slice` only), `lower_bound`,
-//! `lower_parse` (its borrowed parse only), `value_parse` (`serde_json::Value`
+//! `lower_parse` (its borrowed parse only), `owned_bound`, `owned_parse`
+//! (the same with `String` fields), `value_parse` (`serde_json::Value`
 //! only), `hand_rolled`, `hand_rolled_prekeyed`; `provider` one of tocc, toran, zapito, tuco, connectgain.
 //! Run it with two iteration counts and subtract to get the cost of one.
 //! `cargo bench` without arguments runs nothing.
@@ -20,7 +21,7 @@ use std::hint::black_box;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use common::{HmacSha256, Request, hand_rolled, lower_bound, prekeyed, secret, shapes};
+use common::{HmacSha256, Request, hand_rolled, lower_bound, owned_shapes, prekeyed, secret, shapes};
 use hookseal_core::{ConnectGain, Provider, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito};
 
 fn run<P: Provider>(
@@ -28,6 +29,7 @@ fn run<P: Provider>(
     request: &Request,
     iterations: usize,
     lower: impl Fn(Option<&HmacSha256>, &Request) -> bool,
+    owned: impl Fn(Option<&HmacSha256>, &Request) -> bool,
 ) -> bool {
     let verifier = Verifier::<P>::new(secret());
     let now = DateTime::<Utc>::from_timestamp(1_780_000_000, 0).expect("in range");
@@ -39,6 +41,8 @@ fn run<P: Provider>(
             "parse" => P::Event::from_slice(black_box(&request.body)).is_ok(),
             "lower_bound" => lower(Some(&key), black_box(request)),
             "lower_parse" => lower(None, black_box(request)),
+            "owned_bound" => owned(Some(&key), black_box(request)),
+            "owned_parse" => owned(None, black_box(request)),
             "value_parse" => serde_json::from_slice::<serde_json::Value>(black_box(&request.body)).is_ok(),
             "hand_rolled" => hand_rolled(None, black_box(request), black_box(&request.body)).is_some(),
             "hand_rolled_prekeyed" => hand_rolled(Some(&key), black_box(request), black_box(&request.body)).is_some(),
@@ -51,12 +55,18 @@ fn run<P: Provider>(
     true
 }
 
-/// The lower bound (with a key) or its parse alone (without).
+/// The lower bound (with a key) or its parse alone (without); `owned` for the owned bound.
 macro_rules! lower {
     ($shape:ident) => {
         |key: Option<&HmacSha256>, r: &Request| match key {
             Some(key) => lower_bound::<shapes::$shape<'_>>(key, r, &r.body),
             None => common::parse_borrowed::<shapes::$shape<'_>>(&r.body).map(|v| drop(black_box(v))).is_ok(),
+        }
+    };
+    (owned $shape:ident) => {
+        |key: Option<&HmacSha256>, r: &Request| match key {
+            Some(key) => lower_bound::<owned_shapes::$shape>(key, r, &r.body),
+            None => common::parse_borrowed::<owned_shapes::$shape>(&r.body).map(|v| drop(black_box(v))).is_ok(),
         }
     };
 }
@@ -71,11 +81,13 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let ok = match provider.as_str() {
-        "tocc" => run::<Tocc>(who, &common::tocc(), iterations, lower!(Tocc)),
-        "toran" => run::<Toran>(who, &common::toran(), iterations, lower!(Toran)),
-        "zapito" => run::<Zapito>(who, &common::zapito(), iterations, lower!(Zapito)),
-        "tuco" => run::<Tuco>(who, &common::tuco(), iterations, lower!(Tuco)),
-        "connectgain" => run::<ConnectGain>(who, &common::connectgain(), iterations, lower!(ConnectGain)),
+        "tocc" => run::<Tocc>(who, &common::tocc(), iterations, lower!(Tocc), lower!(owned Tocc)),
+        "toran" => run::<Toran>(who, &common::toran(), iterations, lower!(Toran), lower!(owned Toran)),
+        "zapito" => run::<Zapito>(who, &common::zapito(), iterations, lower!(Zapito), lower!(owned Zapito)),
+        "tuco" => run::<Tuco>(who, &common::tuco(), iterations, lower!(Tuco), lower!(owned Tuco)),
+        "connectgain" => {
+            run::<ConnectGain>(who, &common::connectgain(), iterations, lower!(ConnectGain), lower!(owned ConnectGain))
+        }
         _ => false,
     };
     if ok {

@@ -1,5 +1,7 @@
 //! Verify + parse of a realistic 1 KiB request of each provider, beside the
-//! lower bound and the hand-rolled pattern (see `common/mod.rs`).
+//! lower bound and the hand-rolled pattern (see `common/mod.rs`), and the
+//! "owned bound": the lower bound parsing into `String`s instead of borrowing,
+//! which tells how much of ours is the price of owned events.
 //!
 //! Ours is `Verifier::verify_event_at` with a fixed `now` and the default
 //! configuration (no replay window), so no clock read is measured: it is
@@ -13,7 +15,7 @@ mod common;
 use std::hint::black_box;
 
 use chrono::{DateTime, Utc};
-use common::{Request, hand_rolled, lower_bound, prekeyed, secret, shapes};
+use common::{Request, hand_rolled, lower_bound, owned_shapes, prekeyed, secret, shapes};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use hookseal_core::{ConnectGain, Provider, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito};
@@ -51,8 +53,12 @@ macro_rules! provider {
         let request = $request;
         let key = prekeyed();
         assert!(lower_bound::<shapes::$shape<'_>>(&key, &request, &request.body), "lower bound must accept");
+        assert!(lower_bound::<owned_shapes::$shape>(&key, &request, &request.body), "owned bound must accept");
         $group.bench_with_input(BenchmarkId::new("lower_bound", request.provider), &request, |b, r| {
             b.iter(|| lower_bound::<shapes::$shape<'_>>(&key, black_box(r), black_box(&r.body)))
+        });
+        $group.bench_with_input(BenchmarkId::new("owned_bound", request.provider), &request, |b, r| {
+            b.iter(|| lower_bound::<owned_shapes::$shape>(&key, black_box(r), black_box(&r.body)))
         });
         ours_and_hand_rolled::<$provider>(&mut $group, &request, $event);
     }};

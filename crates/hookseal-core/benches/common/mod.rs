@@ -429,6 +429,184 @@ pub mod shapes {
     }
 }
 
+/// The same shapes with owned `String`s: what a careful hand-written owned
+/// parse costs (no timestamps parsed, unknown keys ignored).
+pub mod owned_shapes {
+    use super::*;
+
+    /// tocc.contact envelope with `conversation.escalated` data.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Tocc {
+        pub id: String,
+        pub business_id: String,
+        pub alias: String,
+        pub alias_email: String,
+        pub business_name: String,
+        pub event_type: String,
+        pub timestamp: String,
+        #[serde(default)]
+        pub version: Option<String>,
+        pub data: ToccEscalated,
+    }
+
+    /// `conversation.escalated` data.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ToccEscalated {
+        pub customer_id: String,
+        pub thread_id: String,
+        pub reason: String,
+    }
+
+    /// Toran's flat lead.
+    #[derive(Deserialize)]
+    pub struct Toran {
+        pub event: String,
+        pub lead_id: String,
+        pub widget_id: String,
+        #[serde(default)]
+        pub name: Option<String>,
+        #[serde(default)]
+        pub email: Option<String>,
+        #[serde(default)]
+        pub phone: Option<String>,
+        #[serde(default)]
+        pub score: Option<f64>,
+        #[serde(default)]
+        pub tier: Option<String>,
+        #[serde(default)]
+        pub source: Option<String>,
+        pub timestamp: String,
+        #[serde(default)]
+        pub metadata: ToranMetadata,
+    }
+
+    /// Toran's lead metadata (other keys ignored).
+    #[derive(Deserialize, Default)]
+    pub struct ToranMetadata {
+        #[serde(default)]
+        pub notes: Option<String>,
+        #[serde(default)]
+        pub utm_source: Option<String>,
+        #[serde(default)]
+        pub utm_medium: Option<String>,
+        #[serde(default)]
+        pub utm_campaign: Option<String>,
+        #[serde(default)]
+        pub company_name: Option<String>,
+        #[serde(default)]
+        pub test: bool,
+    }
+
+    /// Zapito's handoff.
+    #[derive(Deserialize)]
+    pub struct Zapito {
+        pub event: String,
+        pub at: String,
+        pub reason: String,
+        pub bot: ZapitoBot,
+        pub conversation: ZapitoConversation,
+        #[serde(default)]
+        pub transcript: Vec<ZapitoMessage>,
+    }
+
+    /// Zapito's bot.
+    #[derive(Deserialize)]
+    pub struct ZapitoBot {
+        pub id: String,
+        pub name: String,
+    }
+
+    /// Zapito's conversation.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ZapitoConversation {
+        pub id: String,
+        pub channel: String,
+        #[serde(default)]
+        pub external_id: Option<String>,
+        #[serde(default)]
+        pub contact_name: Option<String>,
+        pub status: String,
+    }
+
+    /// One Zapito transcript message.
+    #[derive(Deserialize)]
+    pub struct ZapitoMessage {
+        pub role: String,
+        pub content: String,
+        pub at: String,
+    }
+
+    /// Tuco's message event.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Tuco {
+        pub event: String,
+        pub timestamp: String,
+        #[serde(default)]
+        pub workspace_id: Option<String>,
+        #[serde(default)]
+        pub test_mode: bool,
+        pub data: TucoData,
+    }
+
+    /// Tuco's message data.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct TucoData {
+        pub message_id: String,
+        #[serde(default)]
+        pub recipient_phone: Option<String>,
+        #[serde(default)]
+        pub message: Option<String>,
+        #[serde(default)]
+        pub status: Option<String>,
+        #[serde(default)]
+        pub line_id: Option<String>,
+        #[serde(default)]
+        pub first_name: Option<String>,
+        #[serde(default)]
+        pub last_name: Option<String>,
+        #[serde(default)]
+        pub attachment_urls: Option<Vec<String>>,
+        #[serde(default)]
+        pub attachment_names: Option<Vec<String>>,
+    }
+
+    /// ConnectGain's envelope with `message.*` data.
+    #[derive(Deserialize)]
+    pub struct ConnectGain {
+        pub event: String,
+        pub timestamp: String,
+        pub data: ConnectGainMessage,
+    }
+
+    /// ConnectGain's `message.*` data (other keys ignored).
+    #[derive(Deserialize)]
+    pub struct ConnectGainMessage {
+        #[serde(default)]
+        pub id: Option<String>,
+        #[serde(default)]
+        pub organization_id: Option<String>,
+        #[serde(default)]
+        pub conversation_id: Option<String>,
+        #[serde(default)]
+        pub contact_id: Option<String>,
+        #[serde(default)]
+        pub direction: Option<String>,
+        #[serde(default)]
+        pub channel: Option<String>,
+        #[serde(default)]
+        pub content: Option<String>,
+        #[serde(default)]
+        pub status: Option<String>,
+        #[serde(default)]
+        pub error: Option<String>,
+    }
+}
+
 /// The lower bound's parse: validate UTF-8 once, then `from_str` (cheaper
 /// than `from_slice`, which validates each string as it goes).
 pub fn parse_borrowed<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ()> {
