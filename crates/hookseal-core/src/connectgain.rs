@@ -17,7 +17,8 @@ use serde_json::value::RawValue;
 
 use crate::error::BodyError;
 use crate::event::{
-    Layout, UnknownEvent, WebhookEvent, number, open_enum, parse_json, parse_json_at, str_at, timestamp,
+    Layout, Name, UnknownEvent, WebhookEvent, next_once, number, open_enum, parse_json, parse_json_at, str_at,
+    timestamp,
 };
 
 /// Extra keys of a data object, kept as sent.
@@ -38,7 +39,7 @@ macro_rules! families {
         $name:ident { $( $(#[$fmeta:meta])* $field:ident: $ty:ty, )* }
     )*) => {$(
         $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Default, PartialEq, Serialize)]
         pub struct $name {
             /// The record's id.
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,6 +60,48 @@ macro_rules! families {
         impl DataId for $name {
             fn id(&self) -> Option<&str> {
                 self.id.as_deref()
+            }
+        }
+
+        // What `#[derive(Deserialize)]` with `#[serde(flatten)] extra` does,
+        // without buffering the other keys through serde's `Content` first:
+        // they go straight into `extra`.
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+
+                impl<'de> de::Visitor<'de> for Visitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($name)))
+                    }
+
+                    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        let mut id = None;
+                        let mut organization_id = None;
+                        $( let mut $field = None; )*
+                        let mut extra = Extra::new();
+                        while let Some(Name(key)) = map.next_key()? {
+                            match &*key {
+                                "id" => next_once(&mut map, &mut id, "id")?,
+                                "organization_id" => next_once(&mut map, &mut organization_id, "organization_id")?,
+                                $( stringify!($field) => next_once(&mut map, &mut $field, stringify!($field))?, )*
+                                _ => {
+                                    extra.insert(key.into_owned(), map.next_value()?);
+                                }
+                            }
+                        }
+                        Ok($name {
+                            id: id.flatten(),
+                            organization_id: organization_id.flatten(),
+                            $( $field: $field.flatten(), )*
+                            extra,
+                        })
+                    }
+                }
+
+                deserializer.deserialize_map(Visitor)
             }
         }
     )*};
@@ -330,9 +373,6 @@ enum Field {
 }
 
 #[derive(Deserialize)]
-struct Name<'a>(#[serde(borrow)] Cow<'a, str>);
-
-#[derive(Deserialize)]
 struct At(#[serde(with = "timestamp::auto")] DateTime<Utc>);
 
 impl<'de> Deserialize<'de> for Wire<'de> {
@@ -479,6 +519,25 @@ mod tests {
         for text in [body, reordered] {
             let err = Event::from_json(text).unwrap_err();
             assert_eq!(err.path(), "data.first_name", "{text}");
+        }
+    }
+
+    #[test]
+    fn data_reads_like_a_derived_deserialize_with_flatten() {
+        let read: Contact =
+            serde_json::from_str(r#"{"id":"c1","first_name":"Amara","tags":["a"],"x\"y":{"z":1},"email":null}"#)
+                .unwrap();
+        assert_eq!((read.id.as_deref(), read.first_name.as_deref(), read.email), (Some("c1"), Some("Amara"), None));
+        assert_eq!(read.extra.len(), 2);
+        assert_eq!(read.extra["tags"], serde_json::json!(["a"]));
+        assert_eq!(read.extra["x\"y"], serde_json::json!({"z": 1}));
+        for (json, expected) in [
+            (r#"{"id":"a","id":"b"}"#, "duplicate field `id`"),
+            (r#"{"first_name":1}"#, "invalid type: integer `1`, expected a string"),
+            ("[]", "invalid type: sequence, expected struct Contact"),
+        ] {
+            let err = serde_json::from_str::<Contact>(json).unwrap_err().to_string();
+            assert!(err.contains(expected), "{json}: {err}");
         }
     }
 

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use crate::error::BodyError;
 use crate::event::{
-    Layout, UnknownEvent, WebhookEvent, is_false, number, parse_json, parse_json_at, str_at, timestamp,
+    Layout, Name, UnknownEvent, WebhookEvent, is_false, next_once, number, parse_json, parse_json_at, str_at, timestamp,
 };
 
 /// A tocc.contact event.
@@ -272,9 +272,6 @@ enum Field {
 }
 
 #[derive(Deserialize)]
-struct Name<'a>(#[serde(borrow)] Cow<'a, str>);
-
-#[derive(Deserialize)]
 struct At(#[serde(with = "timestamp::millis")] DateTime<Utc>);
 
 const FIELDS: &[&str] =
@@ -287,19 +284,6 @@ impl<'de> Deserialize<'de> for Wire<'de> {
 }
 
 struct WireVisitor;
-
-/// Stores the next value in `slot`, refusing a second one.
-fn once<'de, A: de::MapAccess<'de>, T: Deserialize<'de>>(
-    map: &mut A,
-    slot: &mut Option<T>,
-    field: &'static str,
-) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(field));
-    }
-    *slot = Some(map.next_value()?);
-    Ok(())
-}
 
 impl<'de> de::Visitor<'de> for WireVisitor {
     type Value = Wire<'de>;
@@ -314,14 +298,14 @@ impl<'de> de::Visitor<'de> for WireVisitor {
         let (mut event_type, mut timestamp, mut version, mut data) = (None::<Name<'de>>, None::<At>, None, None);
         while let Some(field) = map.next_key::<Field>()? {
             match field {
-                Field::Id => once(&mut map, &mut id, "id")?,
-                Field::BusinessId => once(&mut map, &mut business_id, "businessId")?,
-                Field::Alias => once(&mut map, &mut alias, "alias")?,
-                Field::AliasEmail => once(&mut map, &mut alias_email, "aliasEmail")?,
-                Field::BusinessName => once(&mut map, &mut business_name, "businessName")?,
-                Field::EventType => once(&mut map, &mut event_type, "eventType")?,
-                Field::Timestamp => once(&mut map, &mut timestamp, "timestamp")?,
-                Field::Version => once::<_, Option<String>>(&mut map, &mut version, "version")?,
+                Field::Id => next_once(&mut map, &mut id, "id")?,
+                Field::BusinessId => next_once(&mut map, &mut business_id, "businessId")?,
+                Field::Alias => next_once(&mut map, &mut alias, "alias")?,
+                Field::AliasEmail => next_once(&mut map, &mut alias_email, "aliasEmail")?,
+                Field::BusinessName => next_once(&mut map, &mut business_name, "businessName")?,
+                Field::EventType => next_once(&mut map, &mut event_type, "eventType")?,
+                Field::Timestamp => next_once(&mut map, &mut timestamp, "timestamp")?,
+                Field::Version => next_once::<_, Option<String>>(&mut map, &mut version, "version")?,
                 Field::Data if data.is_some() => return Err(A::Error::duplicate_field("data")),
                 Field::Data => {
                     let typed = match &event_type {

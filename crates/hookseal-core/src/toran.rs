@@ -6,10 +6,12 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de};
 
 use crate::error::BodyError;
-use crate::event::{Layout, UnknownEvent, WebhookEvent, is_false, number, open_enum, parse_json, str_at, timestamp};
+use crate::event::{
+    Layout, Name, UnknownEvent, WebhookEvent, is_false, next_once, number, open_enum, parse_json, str_at, timestamp,
+};
 
 /// A Toran event.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +65,7 @@ open_enum! {
 }
 
 /// Lead context. Keys Toran adds later are kept in `extra`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Metadata {
     /// Raw visitor free text: personal data, never render it unescaped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +88,53 @@ pub struct Metadata {
     /// Every other key, as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+// What `#[derive(Deserialize)]` with `#[serde(flatten)] extra` does, without
+// buffering the other keys through serde's `Content` first: they go straight
+// into `extra`.
+impl<'de> Deserialize<'de> for Metadata {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = Metadata;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Metadata")
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Metadata, A::Error> {
+                let (mut notes, mut utm_source, mut utm_medium, mut utm_campaign) = (None, None, None, None);
+                let (mut company_name, mut test) = (None, None);
+                let mut extra = serde_json::Map::new();
+                while let Some(Name(key)) = map.next_key()? {
+                    match &*key {
+                        "notes" => next_once(&mut map, &mut notes, "notes")?,
+                        "utm_source" => next_once(&mut map, &mut utm_source, "utm_source")?,
+                        "utm_medium" => next_once(&mut map, &mut utm_medium, "utm_medium")?,
+                        "utm_campaign" => next_once(&mut map, &mut utm_campaign, "utm_campaign")?,
+                        "company_name" => next_once(&mut map, &mut company_name, "company_name")?,
+                        "test" => next_once(&mut map, &mut test, "test")?,
+                        _ => {
+                            extra.insert(key.into_owned(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Metadata {
+                    notes: notes.flatten(),
+                    utm_source: utm_source.flatten(),
+                    utm_medium: utm_medium.flatten(),
+                    utm_campaign: utm_campaign.flatten(),
+                    company_name: company_name.flatten(),
+                    test: test.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 const LAYOUT: Layout = Layout {
@@ -201,6 +250,37 @@ impl Serialize for Event {
                 WireOut { event: self.name(), lead }.serialize(serializer)
             }
             Self::Unknown(unknown) => unknown.serialize(serializer),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata(json: &str) -> Result<Metadata, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn metadata_reads_like_a_derived_deserialize_with_flatten() {
+        let read =
+            metadata(r#"{"notes":"hi","test":true,"we\"ird":[1,{"a":null}],"utm_source":null,"n":2.5}"#).unwrap();
+        assert_eq!(read.notes.as_deref(), Some("hi"));
+        assert!(read.test && read.utm_source.is_none());
+        assert_eq!(read.extra.len(), 2);
+        assert_eq!(read.extra["we\"ird"], serde_json::json!([1, {"a": null}]));
+        assert_eq!(read.extra["n"], serde_json::json!(2.5));
+        assert_eq!(metadata("{}").unwrap(), Metadata::default());
+
+        for (json, expected) in [
+            (r#"{"notes":"a","notes":"b"}"#, "duplicate field `notes`"),
+            (r#"{"test":null}"#, "invalid type: null, expected a boolean"),
+            (r#"{"company_name":5}"#, "invalid type: integer `5`, expected a string"),
+            ("null", "invalid type: null, expected struct Metadata"),
+        ] {
+            let err = metadata(json).unwrap_err().to_string();
+            assert!(err.contains(expected), "{json}: {err}");
         }
     }
 }
