@@ -5,6 +5,7 @@
 #
 #   benches/compare.sh                 # 3 rounds, 3 s per benchmark per round
 #   ROUNDS=5 MEASURE=5 benches/compare.sh
+#   CLOCK=wall benches/compare.sh      # wall time instead of the bench thread's CPU time
 #
 # Each round runs the criterion benches `verify` and `verify_parse` of
 # hookseal-core once; every ratio is computed within a round from criterion's
@@ -20,6 +21,8 @@ ROUNDS=${ROUNDS:-3}
 MEASURE=${MEASURE:-3}
 WARMUP=${WARMUP:-1}
 STAT=${STAT:-median}
+CLOCK=${CLOCK:-cpu}
+export HOOKSEAL_BENCH_CLOCK=$CLOCK
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 CRITERION="$TARGET_DIR/criterion"
 WORK=$(mktemp -d)

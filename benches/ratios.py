@@ -111,7 +111,8 @@ def table(stat, allocs_path, e2e_path, rounds_paths):
 
     header = ("section", "measurement", "ours", "baseline", "ratio", "min", "max", "target", "")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
-    print(f"ratios of criterion's {stat} estimates measured in the same round; ratio = median over "
+    clock = {"cpu": "thread CPU time", "wall": "wall time"}.get(os.environ.get("HOOKSEAL_BENCH_CLOCK", "wall"), "?")
+    print(f"ratios of criterion's {stat} estimates ({clock}) measured in the same round; ratio = median over "
           f"{len(rounds)} round(s), min/max across rounds; times are medians over rounds")
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")

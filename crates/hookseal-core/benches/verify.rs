@@ -4,11 +4,15 @@
 //! it copies nothing and SHA-NI is in use (sha2 detects it at run time). A
 //! pre-keyed HMAC is measured too: the same work with nothing of ours around it.
 //!
-//! Run: `cargo bench -p hookseal-core --bench verify`; `benches/compare.sh` prints the ratios.
+//! Run: `cargo bench -p hookseal-core --bench verify` (wall time; set
+//! `HOOKSEAL_BENCH_CLOCK=cpu` for thread CPU time); `benches/compare.sh` prints the ratios.
 
 use std::hint::black_box;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+mod clock;
+
+use criterion::measurement::Measurement;
+use criterion::{BenchmarkId, Criterion, Throughput};
 use hmac::{Hmac, KeyInit, Mac};
 use hookseal_core::{Provider, Secret, Signer, Toran, Verifier};
 use sha2::{Digest, Sha256};
@@ -22,7 +26,7 @@ fn body(len: usize) -> Vec<u8> {
     unit.iter().copied().cycle().take(len).collect()
 }
 
-fn verify(c: &mut Criterion) {
+fn verify<M: Measurement>(c: &mut Criterion<M>) {
     let secret = Secret::new(SECRET).expect("non-empty");
     let verifier = Verifier::<Toran>::new(secret.clone()).body_limit(2 * 1024 * 1024);
     let signer = Signer::new(&secret, Toran::SCHEME.format());
@@ -54,5 +58,4 @@ fn verify(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, verify);
-criterion_main!(benches);
+clock::main!(verify);

@@ -8,16 +8,18 @@
 //! `verify` + `P::Event::from_slice` + the event-header check. `verify_event`
 //! would add one `Utc::now()` (a vDSO call, tens of ns).
 //!
-//! Run: `cargo bench -p hookseal-core --bench verify_parse`; `benches/compare.sh` prints the ratios.
+//! Run: `cargo bench -p hookseal-core --bench verify_parse` (wall time; set
+//! `HOOKSEAL_BENCH_CLOCK=cpu` for thread CPU time); `benches/compare.sh` prints the ratios.
 
+mod clock;
 mod common;
 
 use std::hint::black_box;
 
 use chrono::{DateTime, Utc};
 use common::{Request, hand_rolled, lower_bound, owned_shapes, prekeyed, secret, shapes};
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::Measurement;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use hookseal_core::{ConnectGain, Provider, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito};
 
 fn now() -> DateTime<Utc> {
@@ -26,8 +28,8 @@ fn now() -> DateTime<Utc> {
 
 /// Benches ours and both hand-rolled variants for provider `P`; the lower
 /// bound is benched by the caller (its shape borrows from the body).
-fn ours_and_hand_rolled<P: Provider>(
-    group: &mut BenchmarkGroup<'_, WallTime>,
+fn ours_and_hand_rolled<P: Provider, M: Measurement>(
+    group: &mut BenchmarkGroup<'_, M>,
     request: &Request,
     expected_event: &str,
 ) {
@@ -60,11 +62,11 @@ macro_rules! provider {
         $group.bench_with_input(BenchmarkId::new("owned_bound", request.provider), &request, |b, r| {
             b.iter(|| lower_bound::<owned_shapes::$shape>(&key, black_box(r), black_box(&r.body)))
         });
-        ours_and_hand_rolled::<$provider>(&mut $group, &request, $event);
+        ours_and_hand_rolled::<$provider, _>(&mut $group, &request, $event);
     }};
 }
 
-fn verify_parse(c: &mut Criterion) {
+fn verify_parse<M: Measurement>(c: &mut Criterion<M>) {
     let mut group = c.benchmark_group("verify_parse");
     group.throughput(Throughput::Bytes(common::BODY_LEN as u64));
     provider!(group, Tocc, common::tocc(), Tocc, "conversation.escalated");
@@ -75,5 +77,4 @@ fn verify_parse(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, verify_parse);
-criterion_main!(benches);
+clock::main!(verify_parse);
