@@ -1,13 +1,13 @@
 //! `hookseal listen`: the reference receiver, printing what arrives.
 
-use std::io::Write;
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 
 use clap::Args;
 use hookseal_axum::receiver::{Outcome as RequestOutcome, Receiver};
 use hookseal_core::DEFAULT_BODY_LIMIT;
 
-use crate::{Failure, Outcome, SecretArgs};
+use crate::{Failure, Outcome, SecretArgs, line};
 
 #[derive(Debug, Args)]
 pub(crate) struct ListenArgs {
@@ -36,34 +36,68 @@ pub(crate) fn run(args: ListenArgs) -> Outcome {
             .await
             .map_err(|err| format!("cannot listen on {}: {err}", args.addr))?;
         let local = listener.local_addr()?;
-        println!("listening on http://{local}/webhooks/{{tocc,toran,zapito,tuco,connectgain}} (Ctrl-C to stop)");
-        flush();
-        axum::serve(listener, receiver.router())
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|err| Failure::from(format!("server failed: {err}")))?;
-        println!("stopped");
-        Ok(())
+        // Listening for Ctrl-C before saying we listen: one pressed at once is not missed.
+        let mut interrupts = Interrupts::new().map_err(|err| format!("cannot listen for Ctrl-C: {err}"))?;
+        line(format_args!(
+            "listening on http://{local}/webhooks/{{tocc,toran,zapito,tuco,connectgain}} (Ctrl-C to stop)"
+        ))?;
+        let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(listener, receiver.router()).with_graceful_shutdown(async {
+            let _ = stopping.await;
+        });
+        let mut server = std::pin::pin!(server.into_future());
+        tokio::select! {
+            result = &mut server => return stopped(result),
+            Some(()) = interrupts.recv() => {}
+        }
+        let _ = stop.send(());
+        line(format_args!("stopping: waiting for the requests in flight (Ctrl-C again to stop at once)"))?;
+        tokio::select! {
+            result = &mut server => stopped(result),
+            Some(()) = interrupts.recv() => Err(Failure::from("stopped without waiting for the requests in flight")),
+        }
     })
 }
 
-fn print_outcome(outcome: RequestOutcome) {
-    match outcome {
-        RequestOutcome::Accepted(event) => println!(
-            "verified {} {} test={} idempotency_key={}",
-            event.provider, event.event, event.test, event.idempotency_key
-        ),
-        RequestOutcome::Rejected { provider, status, reason } => {
-            let provider = provider.map_or("-", |p| p.name());
-            println!("rejected {provider} {status}: {reason}");
-        }
-        _ => {}
-    }
-    flush();
+fn stopped(result: std::io::Result<()>) -> Outcome {
+    result.map_err(|err| Failure::from(format!("server failed: {err}")))?;
+    line(format_args!("stopped"))
 }
 
-fn flush() {
-    let _ = std::io::stdout().flush();
+/// Ctrl-C presses, caught from the moment this is created.
+struct Interrupts {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    signal: tokio::signal::windows::CtrlC,
+}
+
+impl Interrupts {
+    fn new() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+        #[cfg(windows)]
+        let signal = tokio::signal::windows::ctrl_c()?;
+        Ok(Self { signal })
+    }
+
+    /// The next press (`None` if no more can be received).
+    async fn recv(&mut self) -> Option<()> {
+        self.signal.recv().await
+    }
+}
+
+fn print_outcome(outcome: RequestOutcome) {
+    // A closed standard output must not take the receiver down: the line is dropped.
+    let _ = match outcome {
+        RequestOutcome::Accepted(event) => line(format_args!(
+            "verified {} {} test={} idempotency_key={}",
+            event.provider, event.event, event.test, event.idempotency_key
+        )),
+        RequestOutcome::Rejected { provider, status, reason } => {
+            let provider = provider.map_or("-", |p| p.name());
+            line(format_args!("rejected {provider} {status}: {reason}"))
+        }
+        _ => Ok(()),
+    };
 }

@@ -5,7 +5,7 @@
 //! or from `--secret-file PATH`, never from a plain argument (which anyone
 //! could read in the process list).
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -94,8 +94,23 @@ struct EventsArgs {
 }
 
 /// A failure, reported as one line on standard error.
+///
+/// An empty message means standard output was closed by its reader (as by
+/// `hookseal events | head -1`): the command then stops quietly, with a
+/// failure status.
 #[derive(Debug)]
 pub(crate) struct Failure(String);
+
+impl Failure {
+    /// A failure to write to standard output.
+    fn output(err: &std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            Self(String::new())
+        } else {
+            Self(format!("cannot write to standard output: {err}"))
+        }
+    }
+}
 
 impl<T: std::fmt::Display> From<T> for Failure {
     fn from(message: T) -> Self {
@@ -117,24 +132,52 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(message)) => {
-            eprintln!("hookseal: {message}");
+            if !message.is_empty() {
+                // Nothing more can be done if standard error is gone too.
+                let _ = writeln!(std::io::stderr(), "hookseal: {message}");
+            }
             ExitCode::FAILURE
         }
     }
 }
 
+/// Writes one line to standard output.
+///
+/// Unlike `println!`, it does not panic when the reader has gone away.
+pub(crate) fn line(text: std::fmt::Arguments<'_>) -> Outcome {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{text}").and_then(|()| stdout.flush()).map_err(|err| Failure::output(&err))
+}
+
+/// The largest secret file read, in bytes (a secret is a short line).
+const MAX_SECRET_FILE: usize = 64 * 1024;
+
 impl SecretArgs {
     /// The secret, from `--secret-file` or `HOOKSEAL_SECRET`.
     pub(crate) fn load(&self) -> Result<Secret, Failure> {
         let text = match &self.secret_file {
-            Some(path) => std::fs::read_to_string(path)
-                .map_err(|err| format!("cannot read secret file {}: {err}", path.display()))?
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
-            None => std::env::var("HOOKSEAL_SECRET")
-                .map_err(|_| "no secret: set HOOKSEAL_SECRET or pass --secret-file PATH")?,
+            Some(path) => {
+                let cannot = |err: &dyn std::fmt::Display| format!("cannot read secret file {}: {err}", path.display());
+                let mut bytes = Vec::new();
+                let cap = u64::try_from(MAX_SECRET_FILE).unwrap_or(u64::MAX).saturating_add(1);
+                std::fs::File::open(path)
+                    .and_then(|file| file.take(cap).read_to_end(&mut bytes))
+                    .map_err(|err| cannot(&err))?;
+                if bytes.len() > MAX_SECRET_FILE {
+                    return Err(Failure(cannot(&format_args!("larger than {MAX_SECRET_FILE} bytes"))));
+                }
+                let text = String::from_utf8(bytes).map_err(|_| cannot(&"not UTF-8 text"))?;
+                text.lines().next().unwrap_or_default().to_owned()
+            }
+            None => match std::env::var("HOOKSEAL_SECRET") {
+                Ok(text) => text,
+                Err(std::env::VarError::NotPresent) => {
+                    return Err(Failure::from("no secret: set HOOKSEAL_SECRET or pass --secret-file PATH"));
+                }
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    return Err(Failure::from("HOOKSEAL_SECRET is not valid Unicode"));
+                }
+            },
         };
         Secret::new(text).map_err(|_| Failure::from("the secret is empty"))
     }
@@ -193,7 +236,7 @@ fn sign(args: SignArgs) -> Outcome {
     let body = read_body(args.body.as_deref(), DEFAULT_BODY_LIMIT)?;
     let delivery = hookseal_sender::Delivery::builder(args.provider, "http://localhost/").secret(secret).json(body)?;
     for (name, value) in delivery.headers() {
-        println!("{name}: {value}");
+        line(format_args!("{name}: {value}"))?;
     }
     Ok(())
 }
@@ -213,8 +256,9 @@ fn verify_as<P: Provider>(secret: Secret, args: &VerifyArgs, body: &[u8]) -> Out
     let event = Verifier::<P>::new(secret)
         .verify_event(&headers, body)
         .map_err(|err| format!("rejected ({}): {err}", err.status()))?;
-    println!("{}", serde_json::to_string_pretty(&event)?);
-    eprintln!(
+    line(format_args!("{}", serde_json::to_string_pretty(&event)?))?;
+    let _ = writeln!(
+        std::io::stderr(),
         "authentic {} {} (test: {}, idempotency key: {})",
         P::NAME,
         event.name(),
@@ -229,12 +273,12 @@ fn events(args: EventsArgs) -> Outcome {
         let sample = samples::find(provider, name).ok_or_else(|| {
             format!("unknown event `{name}` for {provider} (see `hookseal events --provider {provider}`)")
         })?;
-        println!("{}", String::from_utf8_lossy(sample.body));
+        line(format_args!("{}", String::from_utf8_lossy(sample.body)))?;
         return Ok(());
     }
     let providers = args.provider.map_or_else(|| ProviderId::ALL.to_vec(), |p| vec![p]);
     for provider in providers {
-        println!("{} ({})", provider.name(), provider.display_name());
+        line(format_args!("{} ({})", provider.name(), provider.display_name()))?;
         for sample in samples::for_provider(provider) {
             let note = if sample.is_test { "  (test event)" } else { "" };
             let name = if sample.name == sample.event {
@@ -242,7 +286,7 @@ fn events(args: EventsArgs) -> Outcome {
             } else {
                 format!("{} [{}]", sample.event, sample.name)
             };
-            println!("  {name}{note}");
+            line(format_args!("  {name}{note}"))?;
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ use clap::Args;
 use hookseal_core::{ProviderId, samples};
 use hookseal_sender::{Delivery, EndpointPolicy, RetryPolicy, Sender};
 
-use crate::{Failure, Outcome, SecretArgs, read_body};
+use crate::{Failure, Outcome, SecretArgs, line, read_body};
 
 #[derive(Debug, Args)]
 pub(crate) struct SendArgs {
@@ -64,16 +64,15 @@ pub(crate) fn run(args: SendArgs) -> Outcome {
     for attempt in &log.attempts {
         let status = attempt.status.map_or_else(|| "no response".to_owned(), |s| s.to_string());
         let error = attempt.error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default();
-        println!(
+        line(format_args!(
             "attempt {}: {} {status} in {} ms{error}",
             attempt.number,
             attempt.outcome,
             attempt.latency.as_millis()
-        );
+        ))?;
     }
     if log.is_sent() {
-        println!("delivered {} {} to {}", provider, delivery.event(), log.url);
-        Ok(())
+        line(format_args!("delivered {} {} to {}", provider, delivery.event(), log.url))
     } else {
         let reason = match log.last_attempt() {
             Some(last) => match (last.status, &last.error) {
