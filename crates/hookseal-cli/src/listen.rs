@@ -51,7 +51,8 @@ pub(crate) fn run(args: ListenArgs) -> Outcome {
             Some(()) = interrupts.recv() => {}
         }
         let _ = stop.send(());
-        line(format_args!("stopping: waiting for the requests in flight (Ctrl-C again to stop at once)"))?;
+        // Like the per-request lines, a lost line must not cut the graceful stop short.
+        let _ = line(format_args!("stopping: waiting for the requests in flight (Ctrl-C again to stop at once)"));
         tokio::select! {
             result = &mut server => stopped(result),
             Some(()) = interrupts.recv() => Err(Failure::from("stopped without waiting for the requests in flight")),
@@ -61,7 +62,9 @@ pub(crate) fn run(args: ListenArgs) -> Outcome {
 
 fn stopped(result: std::io::Result<()>) -> Outcome {
     result.map_err(|err| Failure::from(format!("server failed: {err}")))?;
-    line(format_args!("stopped"))
+    // The server stopped as asked: a reader that has gone away changes nothing.
+    let _ = line(format_args!("stopped"));
+    Ok(())
 }
 
 /// Ctrl-C presses, caught from the moment this is created.

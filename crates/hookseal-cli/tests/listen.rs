@@ -333,3 +333,41 @@ fn listen_fails_with_one_line_when_the_address_is_taken() {
     assert!(out.stdout.is_empty());
     drop(taken);
 }
+
+#[cfg(unix)]
+#[test]
+fn listen_keeps_serving_when_its_standard_output_is_closed() {
+    let mut child = hookseal_with_secret()
+        .args(["listen", "--addr", "127.0.0.1:0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap());
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    let addr = first
+        .strip_prefix("listening on http://")
+        .and_then(|rest| rest.split_once('/'))
+        .map(|(addr, _)| addr.to_owned())
+        .unwrap_or_else(|| panic!("{first:?}"));
+    // The reader goes away (as `hookseal listen | head -1` would do).
+    drop(stdout);
+    let rt = runtime();
+    for provider in ProviderId::ALL {
+        let url = format!("http://{addr}/webhooks/{}", provider.name());
+        let delivery = Delivery::builder(provider, url).secret(secret()).test_event().unwrap();
+        let log = rt.block_on(sender().send(&delivery)).unwrap();
+        assert_eq!(log.last_status(), Some(200), "{provider}: {log:?}");
+    }
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let status = wait_with_deadline(&mut child, DEADLINE);
+    let stderr = stderr.join().unwrap();
+    assert_no_panic(&stderr);
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}

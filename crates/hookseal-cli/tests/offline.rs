@@ -406,7 +406,11 @@ fn an_unreadable_secret_file_is_a_one_line_failure() {
 #[cfg(unix)]
 #[test]
 fn an_endless_secret_file_is_refused_without_reading_it_all() {
-    let out = run(hookseal().args(["sign", "-p", "tuco", "--secret-file", "/dev/zero"]));
+    let out = run_with(
+        hookseal().args(["sign", "-p", "tuco", "--secret-file", "/dev/zero"]),
+        None,
+        std::time::Duration::from_secs(10),
+    );
     out.assert_failure("cannot read secret file /dev/zero: larger than");
 }
 
