@@ -196,7 +196,7 @@ impl<P: Provider, T: DeserializeOwned + 'static> FromRequest for WebhookJson<P, 
     }
 }
 
-/// The shared extraction: configuration and verifier, bounded body, then `check`.
+/// The shared extraction: configuration and verifier, body bounded in size and time, then `check`.
 fn extract<P, T>(
     req: &HttpRequest,
     payload: &mut Payload,
@@ -213,7 +213,10 @@ where
         let outcome = async {
             let verifier = find_verifier::<P>(&req)?;
             let limit = config.effective_limit(verifier.max_body());
-            let body = read_body(req.headers(), payload, limit).await?;
+            let after = config.get_read_timeout();
+            let body = actix_web::rt::time::timeout(after, read_body(req.headers(), payload, limit))
+                .await
+                .map_err(|_elapsed| WebhookRejection::Timeout { after })??;
             Ok(check(verifier, &ActixHeaders(req.headers()), body)?)
         };
         outcome.await.map_err(|rejection: WebhookRejection| {

@@ -10,8 +10,9 @@
 //!
 //! Anything else gets the [`WebhookRejection`] status and text: `401` for
 //! any signature problem, `400` for an authentic but unusable body, `413` for
-//! a body over the limit, and `404` with `unknown provider` for any other
-//! `{provider}`.
+//! a body over the limit, `408` for a body not received within the read
+//! timeout (10 s unless set with [`Receiver::read_timeout`]), and `404` with
+//! `unknown provider` for any other `{provider}`.
 //!
 //! It is built from the same [`Webhook`] extractor and `app_data` pattern
 //! shown in the crate docs, and is what `examples/actix_receiver.rs` serves.
@@ -27,6 +28,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let receiver = Receiver::new(&Secret::new(std::env::var("HOOKSEAL_SECRET")?)?)
 //!     .body_limit(256 * 1024)
+//!     .read_timeout(std::time::Duration::from_secs(5))
 //!     .on_outcome(|outcome| match outcome {
 //!         Outcome::Accepted(event) => println!("{} {} {}", event.provider, event.event, event.idempotency_key),
 //!         Outcome::Rejected { status, reason, .. } => println!("{status} {reason}"),
@@ -39,6 +41,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
@@ -47,7 +50,7 @@ use bytes::Bytes;
 use hookseal_core::{ConnectGain, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito};
 use serde::Serialize;
 
-use crate::{Webhook, WebhookConfig, WebhookRejection};
+use crate::{DEFAULT_READ_TIMEOUT, Webhook, WebhookConfig, WebhookRejection};
 
 /// The route the receiver serves, with `{provider}` one of the five names.
 pub const ROUTE: &str = "/webhooks/{provider}";
@@ -55,7 +58,7 @@ pub const ROUTE: &str = "/webhooks/{provider}";
 /// The reference receiver for all five providers.
 ///
 /// Build it once (the verifiers are keyed once and shared by every worker),
-/// optionally set a body limit and an observer, then add it to each worker's
+/// optionally set a body limit, a read timeout and an observer, then add it to each worker's
 /// `App` with [`configure`](Self::configure) or [`config`](Self::config).
 #[derive(Clone)]
 pub struct Receiver {
@@ -64,6 +67,7 @@ pub struct Receiver {
     zapito: web::Data<Verifier<Zapito>>,
     tuco: web::Data<Verifier<Tuco>>,
     connectgain: web::Data<Verifier<ConnectGain>>,
+    read_timeout: Duration,
     observer: Option<Observer>,
 }
 
@@ -78,7 +82,7 @@ pub enum Outcome {
     Rejected {
         /// The provider whose route it came to, if it was one of the five.
         provider: Option<ProviderId>,
-        /// The status it was answered with (`401`, `400`, `413` or `404`).
+        /// The status it was answered with (`401`, `400`, `413`, `408` or `404`).
         status: u16,
         /// Why, in words (a rejection's `Display`: never a secret; request text truncated).
         reason: String,
@@ -132,7 +136,8 @@ fn observe(observer: Option<&Observer>, outcome: impl FnOnce() -> Outcome) {
 
 impl Receiver {
     /// A receiver verifying all five providers with `secret`, with the
-    /// default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT), 1 MiB) and no observer.
+    /// default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT), 1 MiB),
+    /// the default read timeout ([`DEFAULT_READ_TIMEOUT`], 10 s) and no observer.
     #[must_use]
     pub fn new(secret: &Secret) -> Self {
         Self::from_verifiers(
@@ -145,7 +150,7 @@ impl Receiver {
     }
 
     /// A receiver with one verifier per provider, configured as you like
-    /// (their own secrets, body limits, replay windows), and no observer.
+    /// (their own secrets, body limits, replay windows), the default read timeout, and no observer.
     #[must_use]
     pub fn from_verifiers(
         tocc: Verifier<Tocc>,
@@ -160,6 +165,7 @@ impl Receiver {
             zapito: web::Data::new(zapito),
             tuco: web::Data::new(tuco),
             connectgain: web::Data::new(connectgain),
+            read_timeout: DEFAULT_READ_TIMEOUT,
             observer: None,
         }
     }
@@ -182,6 +188,18 @@ impl Receiver {
         self
     }
 
+    /// Answers `408` to a request whose whole body has not arrived within
+    /// `timeout` of the extractor starting to read it (a stalled or dribbling
+    /// client), instead of waiting for it. The default is [`DEFAULT_READ_TIMEOUT`] (10 s).
+    ///
+    /// Like the body limit, it governs the receiver's routes whatever
+    /// [`WebhookConfig`] your `App` registers.
+    #[must_use]
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
     /// Calls `observer` with the [`Outcome`] of every request to a webhook
     /// route (for a command line that prints each one, or a test channel).
     ///
@@ -197,8 +215,9 @@ impl Receiver {
         let observer = self.observer.clone();
         cfg.service(
             web::scope("/webhooks")
-                // The verifiers' limits and the plain rejections govern here, whatever the app registers.
-                .app_data(WebhookConfig::new())
+                // The verifiers' limits, the receiver's read timeout and the plain rejections govern
+                // here, whatever the app registers.
+                .app_data(WebhookConfig::new().read_timeout(self.read_timeout))
                 .service(endpoint(&self.tocc, ProviderId::Tocc, self.observer.clone()))
                 .service(endpoint(&self.toran, ProviderId::Toran, self.observer.clone()))
                 .service(endpoint(&self.zapito, ProviderId::Zapito, self.observer.clone()))
@@ -229,6 +248,7 @@ impl fmt::Debug for Receiver {
             .field("zapito", self.zapito.get_ref())
             .field("tuco", self.tuco.get_ref())
             .field("connectgain", self.connectgain.get_ref())
+            .field("read_timeout", &self.read_timeout)
             .field("observer", &self.observer.is_some())
             .finish()
     }

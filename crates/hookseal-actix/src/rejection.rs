@@ -1,5 +1,7 @@
 //! Why an extractor refused a request, and the response it answers with.
 
+use std::time::Duration;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, ResponseError};
@@ -16,6 +18,7 @@ use actix_web::{HttpResponse, ResponseError};
 /// | [`Verification`](Self::Verification) | `401` signature, `400` unusable body, `413` too large | [`Error::public_message`](hookseal_core::Error::public_message) |
 /// | [`BodyTooLarge`](Self::BodyTooLarge) | `413` | `body too large` |
 /// | [`BodyRead`](Self::BodyRead) | `400` | `could not read body` |
+/// | [`Timeout`](Self::Timeout) | `408` | `body read timed out` |
 /// | [`MissingVerifier`](Self::MissingVerifier) | `500` | `webhook receiver is not configured` |
 ///
 /// To answer differently, give [`WebhookConfig::error_handler`](crate::WebhookConfig::error_handler)
@@ -36,6 +39,14 @@ pub enum WebhookRejection {
     /// The body could not be read (the client went away, or sent a broken stream).
     #[error("the request body could not be read")]
     BodyRead,
+    /// The whole body did not arrive within the
+    /// [`WebhookConfig::read_timeout`](crate::WebhookConfig::read_timeout) (a stalled or
+    /// dribbling client). The response also closes the connection.
+    #[error("the request body did not arrive in full within {after:?}")]
+    Timeout {
+        /// The read timeout that passed.
+        after: Duration,
+    },
     /// No `Verifier` for this provider was registered with `app_data`: a server
     /// configuration mistake, not the caller's.
     #[error(
@@ -49,7 +60,7 @@ pub enum WebhookRejection {
 }
 
 impl WebhookRejection {
-    /// The HTTP status to answer with: `401`, `400`, `413` or `500`.
+    /// The HTTP status to answer with: `401`, `400`, `413`, `408` or `500`.
     ///
     /// ```
     /// use hookseal_actix::WebhookRejection;
@@ -65,6 +76,7 @@ impl WebhookRejection {
             Self::Verification(err) => StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST),
             Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyRead => StatusCode::BAD_REQUEST,
+            Self::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::MissingVerifier { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,6 +96,7 @@ impl WebhookRejection {
             Self::Verification(err) => err.public_message(),
             Self::BodyTooLarge { .. } => "body too large",
             Self::BodyRead => "could not read body",
+            Self::Timeout { .. } => "body read timed out",
             Self::MissingVerifier { .. } => "webhook receiver is not configured",
         }
     }
@@ -104,7 +117,12 @@ impl ResponseError for WebhookRejection {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status()).insert_header(ContentType::plaintext()).body(self.body_text())
+        let mut response = HttpResponse::build(self.status());
+        if matches!(self, Self::Timeout { .. }) {
+            // The rest of the body may still be on its way: do not wait for it to reuse the connection.
+            response.force_close();
+        }
+        response.insert_header(ContentType::plaintext()).body(self.body_text())
     }
 }
 

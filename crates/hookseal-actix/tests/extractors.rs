@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, HttpRequest, HttpResponse, error, web};
@@ -464,12 +466,15 @@ fn rejections_map_to_their_status_and_a_fixed_safe_text() {
         (WebhookRejection::BodyTooLarge { limit: 5 }, 413, "body too large"),
         (WebhookRejection::BodyRead, 400, "could not read body"),
         (WebhookRejection::MissingVerifier { provider: "toran" }, 500, "webhook receiver is not configured"),
+        (WebhookRejection::Timeout { after: Duration::from_millis(250) }, 408, "body read timed out"),
     ];
     for (rejection, status, text) in cases {
         assert_eq!(rejection.status().as_u16(), status, "{rejection}");
         assert_eq!(rejection.body_text(), text);
         let response = actix_web::ResponseError::error_response(&rejection);
         assert_eq!(response.status().as_u16(), status);
+        // Only a timed-out read closes the connection (the rest of the body may still be coming).
+        assert_eq!(response.head().keep_alive(), status != 408, "{rejection}");
         assert!(!rejection.to_string().contains(SECRET));
     }
     assert_eq!(
@@ -477,14 +482,23 @@ fn rejections_map_to_their_status_and_a_fixed_safe_text() {
         Some(&Error::SignatureMismatch)
     );
     assert_eq!(WebhookRejection::BodyRead.verification_error(), None);
+    assert_eq!(
+        WebhookRejection::Timeout { after: Duration::from_millis(250) }.to_string(),
+        "the request body did not arrive in full within 250ms"
+    );
 }
 
 #[test]
 fn config_debug_shows_the_limit_not_the_handler() {
-    let config = WebhookConfig::new().limit(42).error_handler(as_json);
-    assert_eq!(format!("{config:?}"), r#"WebhookConfig { limit: Some(42), error_handler: Some("<fn>") }"#);
+    let config = WebhookConfig::new().limit(42).read_timeout(Duration::from_secs(3)).error_handler(as_json);
+    assert_eq!(
+        format!("{config:?}"),
+        r#"WebhookConfig { limit: Some(42), read_timeout: 3s, error_handler: Some("<fn>") }"#
+    );
     assert_eq!(config.get_limit(), Some(42));
+    assert_eq!(config.get_read_timeout(), Duration::from_secs(3));
     assert_eq!(WebhookConfig::default().get_limit(), None);
+    assert_eq!(WebhookConfig::default().get_read_timeout(), hookseal_actix::DEFAULT_READ_TIMEOUT);
 }
 
 #[test]

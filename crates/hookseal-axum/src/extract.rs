@@ -14,6 +14,7 @@ use http::request::Parts;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::de::DeserializeOwned;
 
+use crate::config::WebhookConfig;
 use crate::rejection::WebhookRejection;
 
 /// Type-level plumbing: `<T as Tagged<P, R>>::Is` is `T` itself, for every `T`, `P` and `R`.
@@ -41,7 +42,8 @@ impl<T, P, R> Tagged<P, R> for T {
 /// axum's [`DefaultBodyLimit`](axum::extract::DefaultBodyLimit).
 ///
 /// A refused request is answered by the rejection type `R`, by default
-/// [`WebhookRejection`] (plain text, `401`/`400`/`413`). Any type with
+/// [`WebhookRejection`] (plain text, `401`/`400`/`413`, or `408` if the body
+/// does not arrive within the [`WebhookConfig`] read timeout). Any type with
 /// `From<WebhookRejection> + IntoResponse` can take its place: write
 /// `Webhook<Toran, MyError>`. To handle the rejection in the handler
 /// instead, extract `Result<Webhook<P>, WebhookRejection>`.
@@ -167,15 +169,19 @@ where
 
 /// Splits the request and buffers its body, refusing it with `413` as soon as
 /// it is known to be over `limit` or axum's `DefaultBodyLimit`: up front from
-/// `Content-Length` (nothing is read), or while reading (reading stops there).
+/// `Content-Length` (nothing is read), or while reading (reading stops there);
+/// and with `408` if the whole body has not arrived within the
+/// [`WebhookConfig`] read timeout (reading stops then).
 pub(crate) async fn read_body(req: Request, limit: usize) -> Result<(Parts, Bytes), WebhookRejection> {
     let (parts, body) = req.with_limited_body().into_parts();
     if declared_length(&parts.headers).is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
         return Err(WebhookRejection::BodyTooLarge { limit });
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok((parts, collected.to_bytes())),
-        Err(err) => Err(classify(&*err, limit)),
+    let after = parts.extensions.get::<WebhookConfig>().copied().unwrap_or_default().get_read_timeout();
+    match tokio::time::timeout(after, Limited::new(body, limit).collect()).await {
+        Ok(Ok(collected)) => Ok((parts, collected.to_bytes())),
+        Ok(Err(err)) => Err(classify(&*err, limit)),
+        Err(_elapsed) => Err(WebhookRejection::Timeout { after }),
     }
 }
 

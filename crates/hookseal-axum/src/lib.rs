@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 
+mod config;
 mod extract;
 pub mod receiver;
 mod rejection;
 
+pub use config::{DEFAULT_READ_TIMEOUT, WebhookConfig};
 pub use extract::{Tagged, VerifiedBody, Webhook, WebhookJson};
 pub use rejection::WebhookRejection;

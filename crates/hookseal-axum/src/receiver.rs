@@ -10,8 +10,9 @@
 //!
 //! Anything else gets the [`WebhookRejection`] status and text: `401` for
 //! any signature problem, `400` for an authentic but unusable body, `413` for
-//! a body over the limit, and `404` with `unknown provider` for any other
-//! `{provider}`.
+//! a body over the limit, `408` for a body not received within the read
+//! timeout (10 s unless set with [`Receiver::read_timeout`]), and `404` with
+//! `unknown provider` for any other `{provider}`.
 //!
 //! It is built from the same [`Webhook`] extractor and the state pattern shown
 //! in the crate docs, and is what `examples/axum_receiver.rs` serves. Use it
@@ -24,6 +25,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let app = Receiver::new(&Secret::new(std::env::var("HOOKSEAL_SECRET")?)?)
 //!     .body_limit(256 * 1024)
+//!     .read_timeout(std::time::Duration::from_secs(5))
 //!     .on_outcome(|outcome| match outcome {
 //!         Outcome::Accepted(event) => println!("{} {} {}", event.provider, event.event, event.idempotency_key),
 //!         Outcome::Rejected { status, reason, .. } => println!("{status} {reason}"),
@@ -38,17 +40,18 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
+use axum::{Extension, Router};
 use bytes::Bytes;
 use hookseal_core::{ConnectGain, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito};
 use http::StatusCode;
 use serde::Serialize;
 
-use crate::{Webhook, WebhookRejection};
+use crate::{DEFAULT_READ_TIMEOUT, Webhook, WebhookConfig, WebhookRejection};
 
 /// The route the receiver serves, with `{provider}` one of the five names.
 pub const ROUTE: &str = "/webhooks/{provider}";
@@ -56,7 +59,7 @@ pub const ROUTE: &str = "/webhooks/{provider}";
 /// The reference receiver for all five providers: one secret for all ([`new`](Self::new)), or one
 /// verifier each ([`from_verifiers`](Self::from_verifiers)).
 ///
-/// Build it, optionally set a body limit and an observer, then turn it into
+/// Build it, optionally set a body limit, a read timeout and an observer, then turn it into
 /// an axum [`Router`] with [`router`](Self::router).
 #[derive(Clone)]
 pub struct Receiver {
@@ -74,7 +77,7 @@ pub enum Outcome {
     Rejected {
         /// The provider whose route it came to, if it was one of the five.
         provider: Option<ProviderId>,
-        /// The status it was answered with (`401`, `400`, `413` or `404`).
+        /// The status it was answered with (`401`, `400`, `413`, `408` or `404`).
         status: u16,
         /// Why, in words (a rejection's `Display`: never a secret; request text truncated).
         reason: String,
@@ -128,6 +131,7 @@ struct Verifiers {
     zapito: Verifier<Zapito>,
     tuco: Verifier<Tuco>,
     connectgain: Verifier<ConnectGain>,
+    read_timeout: Duration,
     observer: Option<Observer>,
 }
 
@@ -157,7 +161,8 @@ impl ReceiverState {
 
 impl Receiver {
     /// A receiver verifying all five providers with `secret`, with the
-    /// default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT), 1 MiB) and no observer.
+    /// default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT), 1 MiB),
+    /// the default read timeout ([`DEFAULT_READ_TIMEOUT`], 10 s) and no observer.
     #[must_use]
     pub fn new(secret: &Secret) -> Self {
         Self::from_verifiers(
@@ -170,7 +175,7 @@ impl Receiver {
     }
 
     /// A receiver with one verifier per provider, configured as you like
-    /// (their own secrets, body limits, replay windows), and no observer.
+    /// (their own secrets, body limits, replay windows), the default read timeout, and no observer.
     #[must_use]
     pub fn from_verifiers(
         tocc: Verifier<Tocc>,
@@ -179,7 +184,17 @@ impl Receiver {
         tuco: Verifier<Tuco>,
         connectgain: Verifier<ConnectGain>,
     ) -> Self {
-        Self { state: Verifiers { tocc, toran, zapito, tuco, connectgain, observer: None } }
+        Self {
+            state: Verifiers {
+                tocc,
+                toran,
+                zapito,
+                tuco,
+                connectgain,
+                read_timeout: DEFAULT_READ_TIMEOUT,
+                observer: None,
+            },
+        }
     }
 
     /// Sets every verifier's body limit: bodies over `bytes` are refused with
@@ -194,6 +209,17 @@ impl Receiver {
         state.zapito = state.zapito.clone().body_limit(bytes);
         state.tuco = state.tuco.clone().body_limit(bytes);
         state.connectgain = state.connectgain.clone().body_limit(bytes);
+        self
+    }
+
+    /// Answers `408` to a request whose whole body has not arrived within
+    /// `timeout` of the extractor starting to read it (a stalled or dribbling
+    /// client), instead of waiting for it. The default is [`DEFAULT_READ_TIMEOUT`] (10 s).
+    ///
+    /// The router applies it as a [`WebhookConfig`] extension layer.
+    #[must_use]
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.state.read_timeout = timeout;
         self
     }
 
@@ -218,6 +244,7 @@ impl Receiver {
             .route(ROUTE, post(unknown_provider))
             // The verifiers' limit governs (checked before reading); axum's default would only blur it.
             .layer(DefaultBodyLimit::disable())
+            .layer(Extension(WebhookConfig::new().read_timeout(self.state.read_timeout)))
             .with_state(ReceiverState(Arc::new(self.state)))
     }
 }
@@ -231,6 +258,7 @@ impl fmt::Debug for Receiver {
             .field("zapito", &state.zapito)
             .field("tuco", &state.tuco)
             .field("connectgain", &state.connectgain)
+            .field("read_timeout", &state.read_timeout)
             .field("observer", &state.observer.is_some())
             .finish()
     }

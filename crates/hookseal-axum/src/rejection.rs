@@ -1,9 +1,11 @@
 //! Why an extractor refused a request, and the response it answers with.
 
 use std::fmt;
+use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
+use http::header::{CONNECTION, HeaderValue};
 
 /// Why a webhook extractor refused a request.
 ///
@@ -18,6 +20,7 @@ use http::StatusCode;
 /// | [`BodyTooLarge`](Self::BodyTooLarge) | `413` | `body too large` |
 /// | [`AxumBodyLimit`](Self::AxumBodyLimit) | `413` | `body too large` |
 /// | [`BodyRead`](Self::BodyRead) | `400` | `could not read body` |
+/// | [`Timeout`](Self::Timeout) | `408` | `body read timed out` |
 ///
 /// To answer in your own format, use your own rejection type: see
 /// [`Webhook`](crate::Webhook).
@@ -42,10 +45,16 @@ pub enum WebhookRejection {
     AxumBodyLimit,
     /// The body could not be read (the client went away, or sent a broken body).
     BodyRead,
+    /// The whole body did not arrive within the [`WebhookConfig`](crate::WebhookConfig)
+    /// read timeout (a stalled or dribbling client). The response also closes the connection.
+    Timeout {
+        /// The read timeout that passed.
+        after: Duration,
+    },
 }
 
 impl WebhookRejection {
-    /// The HTTP status: `401`, `400` or `413`.
+    /// The HTTP status: `401`, `400`, `413` or `408`.
     ///
     /// ```
     /// use hookseal_axum::WebhookRejection;
@@ -59,6 +68,7 @@ impl WebhookRejection {
             Self::Verification(err) => StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST),
             Self::BodyTooLarge { .. } | Self::AxumBodyLimit => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyRead => StatusCode::BAD_REQUEST,
+            Self::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
         }
     }
 
@@ -75,6 +85,7 @@ impl WebhookRejection {
             Self::Verification(err) => err.public_message(),
             Self::BodyTooLarge { .. } | Self::AxumBodyLimit => "body too large",
             Self::BodyRead => "could not read body",
+            Self::Timeout { .. } => "body read timed out",
         }
     }
 
@@ -95,6 +106,7 @@ impl fmt::Display for WebhookRejection {
             Self::BodyTooLarge { limit } => write!(f, "request body exceeds the {limit} byte limit"),
             Self::AxumBodyLimit => f.write_str("request body exceeds axum's DefaultBodyLimit for this route"),
             Self::BodyRead => f.write_str("the request body could not be read"),
+            Self::Timeout { after } => write!(f, "the request body did not arrive in full within {after:?}"),
         }
     }
 }
@@ -117,6 +129,11 @@ impl From<hookseal_core::Error> for WebhookRejection {
 impl IntoResponse for WebhookRejection {
     fn into_response(self) -> Response {
         // A `&'static str` body is sent as `text/plain; charset=utf-8`.
-        (self.status(), self.body_text()).into_response()
+        let mut response = (self.status(), self.body_text()).into_response();
+        if matches!(self, Self::Timeout { .. }) {
+            // The rest of the body may still be on its way: do not wait for it to reuse the connection.
+            response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
     }
 }

@@ -8,6 +8,7 @@ mod common;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -420,12 +421,16 @@ fn rejections_map_to_their_status_and_text() {
         (WebhookRejection::BodyTooLarge { limit: 9 }, 413, "body too large"),
         (WebhookRejection::AxumBodyLimit, 413, "body too large"),
         (WebhookRejection::BodyRead, 400, "could not read body"),
+        (WebhookRejection::Timeout { after: Duration::from_millis(250) }, 408, "body read timed out"),
     ];
     for (rejection, status, text) in cases {
         assert_eq!(rejection.status().as_u16(), status, "{rejection}");
         assert_eq!(rejection.body_text(), text, "{rejection}");
         let response = rejection.clone().into_response();
         assert_eq!(response.status().as_u16(), status);
+        // Only a timed-out read closes the connection (the rest of the body may still be coming).
+        let closes = response.headers().get(http::header::CONNECTION).is_some_and(|value| value == "close");
+        assert_eq!(closes, status == 408, "{rejection}");
     }
     let rejection = WebhookRejection::Verification(Error::SignatureMismatch);
     assert_eq!(rejection.to_string(), "webhook verification failed: signature does not match");
@@ -434,6 +439,10 @@ fn rejections_map_to_their_status_and_text() {
     assert_eq!(source.to_string(), Error::SignatureMismatch.to_string());
     assert_eq!(WebhookRejection::BodyTooLarge { limit: 9 }.to_string(), "request body exceeds the 9 byte limit");
     assert!(std::error::Error::source(&WebhookRejection::BodyRead).is_none());
+    assert_eq!(
+        WebhookRejection::Timeout { after: Duration::from_millis(250) }.to_string(),
+        "the request body did not arrive in full within 250ms"
+    );
 }
 
 /// Generic code can take the field out as a plain `P::Event`.
