@@ -2,7 +2,8 @@
 //! and the two baselines ours is measured against.
 //!
 //! * **Lower bound**: the least a correct receiver can do. Decode the
-//!   signature header's hex, clone a pre-keyed `Hmac<Sha256>`, `verify_slice`,
+//!   signature header's hex (with a lookup table, as fast as ours), clone a
+//!   pre-keyed `Hmac<Sha256>`, `verify_slice`,
 //!   then parse into a struct of the same shape as ours with borrowed fields
 //!   (`Cow<str>` borrowing whenever the JSON string has no escape), timestamps
 //!   left as text and unknown keys ignored; UTF-8 is validated once and the
@@ -183,6 +184,30 @@ fn hex_digits(format: SignatureFormat, value: &str) -> Option<&str> {
     }
 }
 
+/// 64 hex digits to 32 bytes with a lookup table: as fast as ours (which the
+/// `hex` crate's general decoder is not), so the lower bound stays one.
+fn decode_hex(digits: &[u8]) -> Option<[u8; 32]> {
+    const VALUES: [u8; 256] = {
+        let mut table = [0xFF; 256];
+        let mut i = 0;
+        while i < 16 {
+            table[b"0123456789abcdef"[i] as usize] = i as u8;
+            table[b"0123456789ABCDEF"[i] as usize] = i as u8;
+            i += 1;
+        }
+        table
+    };
+    let digits: &[u8; 64] = digits.try_into().ok()?;
+    let mut tag = [0u8; 32];
+    let mut invalid = 0u8;
+    for (byte, pair) in tag.iter_mut().zip(digits.chunks_exact(2)) {
+        let (high, low) = (VALUES[usize::from(pair[0])], VALUES[usize::from(pair[1])]);
+        invalid |= high | low;
+        *byte = (high << 4) | low;
+    }
+    (invalid & 0x80 == 0).then_some(tag)
+}
+
 /// The lower bound's signature check: hex-decode, pre-keyed HMAC, `verify_slice`.
 pub fn lower_bound_verify(key: &HmacSha256, request: &Request, body: &[u8]) -> bool {
     let Some(value) = header(&request.headers, request.scheme.signature_header()) else {
@@ -191,10 +216,9 @@ pub fn lower_bound_verify(key: &HmacSha256, request: &Request, body: &[u8]) -> b
     let Some(digits) = hex_digits(request.scheme.format(), value.trim()) else {
         return false;
     };
-    let mut tag = [0u8; 32];
-    if hex::decode_to_slice(digits, &mut tag).is_err() {
+    let Some(tag) = decode_hex(digits.as_bytes()) else {
         return false;
-    }
+    };
     let mut mac = key.clone();
     mac.update(body);
     mac.verify_slice(&tag).is_ok()
