@@ -42,6 +42,7 @@ mod error;
 mod event;
 mod headers;
 mod provider;
+pub mod report;
 pub mod samples;
 mod secret;
 mod signature;
