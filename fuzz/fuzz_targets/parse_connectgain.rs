@@ -1,0 +1,11 @@
+//! `connectgain::Event::from_slice` on arbitrary bytes: never panics; a parsed event
+//! round-trips through its wire JSON (see `hookseal_fuzz::check_parse`).
+
+#![no_main]
+
+use hookseal_core::{ConnectGain, ProviderId, connectgain};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    hookseal_fuzz::check_parse::<ConnectGain>(data, ProviderId::ConnectGain.events(), |event| matches!(event, connectgain::Event::Unknown(_)));
+});

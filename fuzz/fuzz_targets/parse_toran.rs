@@ -1,0 +1,11 @@
+//! `toran::Event::from_slice` on arbitrary bytes: never panics; a parsed event
+//! round-trips through its wire JSON (see `hookseal_fuzz::check_parse`).
+
+#![no_main]
+
+use hookseal_core::{Toran, ProviderId, toran};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    hookseal_fuzz::check_parse::<Toran>(data, ProviderId::Toran.events(), |event| matches!(event, toran::Event::Unknown(_)));
+});
