@@ -50,10 +50,15 @@ if ! cargo bench -q -p hookseal-core --bench allocs >"$WORK/allocs.txt" 2>&1; th
     exit 1
 fi
 
-# End-to-end rows (axum/actix receivers under wrk) go here later: write
+# End-to-end rows (axum/actix receivers under wrk): benches/e2e.sh writes
 # "e2e<TAB>label<TAB>ours req/s<TAB>baseline req/s<TAB>target" lines to
 # "$WORK/e2e.tsv" and ratios.py adds them to the table's end-to-end section.
+# E2E=0 skips it; E2E_ROUNDS / E2E_DURATION tune it (3 rounds of 10 s by default).
 : >"$WORK/e2e.tsv"
+if [ "${E2E:-1}" != 0 ]; then
+    say "== end-to-end (benches/e2e.sh)"
+    ROUNDS=${E2E_ROUNDS:-3} DURATION=${E2E_DURATION:-10} E2E_TSV="$WORK/e2e.tsv" benches/e2e.sh >&2
+fi
 
 python3 benches/ratios.py table "$STAT" "$WORK/allocs.txt" "$WORK/e2e.tsv" "$WORK"/round*.json
 say "(machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), sha_ni: $(grep -q sha_ni /proc/cpuinfo && echo yes || echo no); $(uptime | sed 's/.*load/load/'))"
