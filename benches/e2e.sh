@@ -109,7 +109,7 @@ for round in $(seq 1 "$ROUNDS"); do
             -s "$WORK/req/post.lua" "http://127.0.0.1:$PORT/webhooks/toran" >"$out"
         # The server's CPU time (user + system, clock ticks), all threads: it does
         # not count time other processes took from CPU $SERVER_CPU.
-        ticks=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
+        read -r utime stime < <(awk '{print $14, $15}' "/proc/$SERVER_PID/stat")
         stop
         if grep -q -e 'Non-2xx' -e 'Socket errors' "$out"; then
             say "$server: wrk saw errors or non-2xx answers:"; cat "$out" >&2; exit 1
@@ -117,25 +117,31 @@ for round in $(seq 1 "$ROUNDS"); do
         rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
         requests=$(awk '/requests in/ {print $1}' "$out")
         [ -n "$rps" ] && [ -n "$requests" ] || { say "no Requests/sec from wrk for $server"; cat "$out" >&2; exit 1; }
-        cpu_us=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN {printf "%.2f", t / hz * 1e6 / n}')
-        printf '%s\t%s\t%s\n' "$server" "$rps" "$cpu_us" >>"$WORK/results.tsv"
-        say "   $server: $rps req/s, server CPU $cpu_us µs/request"
+        per_req() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN {printf "%.2f", t / hz * 1e6 / n}'; }
+        user_us=$(per_req "$utime"); sys_us=$(per_req "$stime")
+        printf '%s\t%s\t%s\t%s\n' "$server" "$rps" "$user_us" "$sys_us" >>"$WORK/results.tsv"
+        say "   $server: $rps req/s, server CPU µs/request: user $user_us + system $sys_us"
     done
 done
 
 # Median per server, then the table.
 python3 - "$WORK/results.tsv" "${E2E_TSV:-}" <<'EOF'
 import statistics, sys
-rows, cpu = {}, {}
+rows, cpu, user, system = {}, {}, {}, {}
 for line in open(sys.argv[1]):
-    name, rps, us = line.split()
+    name, rps, u, s = line.split()
     rows.setdefault(name, []).append(float(rps))
-    cpu.setdefault(name, []).append(float(us))
+    cpu.setdefault(name, []).append(float(u) + float(s))
+    user.setdefault(name, []).append(float(u))
+    system.setdefault(name, []).append(float(s))
 med = {k: statistics.median(v) for k, v in rows.items()}
 mcpu = {k: statistics.median(v) for k, v in cpu.items()}
-print(f"{'server':<16} {'median req/s':>12}  {'server CPU µs/req':>17}   req/s per round")
+muser = {k: statistics.median(v) for k, v in user.items()}
+msys = {k: statistics.median(v) for k, v in system.items()}
+print(f"{'server':<16} {'median req/s':>12}  {'server CPU µs/req (user + system)':>34}   req/s per round")
 for k in ["bare", "hand", "hookseal-axum", "hookseal-actix"]:
-    print(f"{k:<16} {med[k]:>12.0f}  {mcpu[k]:>17.2f}   " + " ".join(f"{x:.0f}" for x in rows[k]))
+    split = f"{mcpu[k]:.2f} ({muser[k]:.2f} + {msys[k]:.2f})"
+    print(f"{k:<16} {med[k]:>12.0f}  {split:>34}   " + " ".join(f"{x:.0f}" for x in rows[k]))
 ratios = [
     ("hookseal-axum / bare", "hookseal-axum", "bare", 0.8),
     ("hookseal-axum / hand", "hookseal-axum", "hand", 1.05),
@@ -144,13 +150,14 @@ ratios = [
     ("hand / bare", "hand", "bare", None),
 ]
 print()
-print(f"{'ratio (of medians)':<24} {'req/s':>6}  {'by CPU':>6}   target (on req/s)")
+print(f"{'ratio (of medians)':<24} {'req/s':>6}  {'by CPU':>6}  {'by user CPU':>11}   target (on req/s)")
 tsv = []
 for label, ours, base, target in ratios:
     r = med[ours] / med[base]
     verdict = "" if target is None else (f"≥ {target}  " + ("met" if r >= target else "MISSED"))
     by_cpu = mcpu[base] / mcpu[ours]
-    print(f"{label:<24} {r:>6.3f}  {by_cpu:>6.3f}   {verdict}")
+    by_user = muser[base] / muser[ours]
+    print(f"{label:<24} {r:>6.3f}  {by_cpu:>6.3f}  {by_user:>11.3f}   {verdict}")
     if target is not None:
         tsv.append(f"e2e\t{label} (req/s)\t{med[ours]:.1f}\t{med[base]:.1f}\t{target}\n")
 if sys.argv[2]:
