@@ -130,20 +130,18 @@ impl WebhookEvent for Event {
             Ok(wire) => wire,
             Err(err) => return LAYOUT.recover(body, Some(err)).map(Self::Unknown),
         };
-        let variant = match &*wire.event {
-            "message.sent" => Self::MessageSent,
-            "message.failed" => Self::MessageFailed,
-            "message.fallback" => Self::MessageFallback,
-            "message.reply" => Self::MessageReply,
-            "message.opened" => Self::MessageOpened,
+        let Wire { event, timestamp, workspace_id, test_mode, data } = wire;
+        let payload = Payload { timestamp, workspace_id, test_mode, data };
+        // Each variant built in place (a constructor called through a
+        // function pointer copied the payload once more).
+        Ok(match &*event {
+            "message.sent" => Self::MessageSent(payload),
+            "message.failed" => Self::MessageFailed(payload),
+            "message.fallback" => Self::MessageFallback(payload),
+            "message.reply" => Self::MessageReply(payload),
+            "message.opened" => Self::MessageOpened(payload),
             _ => return LAYOUT.recover(body, None).map(Self::Unknown),
-        };
-        Ok(variant(Payload {
-            timestamp: wire.timestamp,
-            workspace_id: wire.workspace_id,
-            test_mode: wire.test_mode,
-            data: wire.data,
-        }))
+        })
     }
 
     fn name(&self) -> &str {
