@@ -7,5 +7,7 @@ use hookseal_core::{ConnectGain, ProviderId, connectgain};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    hookseal_fuzz::check_parse::<ConnectGain>(data, ProviderId::ConnectGain.events(), |event| matches!(event, connectgain::Event::Unknown(_)));
+    hookseal_fuzz::check_parse::<ConnectGain>(data, ProviderId::ConnectGain.events(), |event| {
+        matches!(event, connectgain::Event::Unknown(_))
+    });
 });

@@ -3,9 +3,11 @@
 
 #![no_main]
 
-use hookseal_core::{Tocc, ProviderId, tocc};
+use hookseal_core::{ProviderId, Tocc, tocc};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    hookseal_fuzz::check_parse::<Tocc>(data, ProviderId::Tocc.events(), |event| matches!(event, tocc::Event::Unknown(_)));
+    hookseal_fuzz::check_parse::<Tocc>(data, ProviderId::Tocc.events(), |event| {
+        matches!(event, tocc::Event::Unknown(_))
+    });
 });

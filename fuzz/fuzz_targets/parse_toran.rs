@@ -3,9 +3,11 @@
 
 #![no_main]
 
-use hookseal_core::{Toran, ProviderId, toran};
+use hookseal_core::{ProviderId, Toran, toran};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    hookseal_fuzz::check_parse::<Toran>(data, ProviderId::Toran.events(), |event| matches!(event, toran::Event::Unknown(_)));
+    hookseal_fuzz::check_parse::<Toran>(data, ProviderId::Toran.events(), |event| {
+        matches!(event, toran::Event::Unknown(_))
+    });
 });

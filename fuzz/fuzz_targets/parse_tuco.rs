@@ -3,9 +3,11 @@
 
 #![no_main]
 
-use hookseal_core::{Tuco, ProviderId, tuco};
+use hookseal_core::{ProviderId, Tuco, tuco};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    hookseal_fuzz::check_parse::<Tuco>(data, ProviderId::Tuco.events(), |event| matches!(event, tuco::Event::Unknown(_)));
+    hookseal_fuzz::check_parse::<Tuco>(data, ProviderId::Tuco.events(), |event| {
+        matches!(event, tuco::Event::Unknown(_))
+    });
 });

@@ -3,9 +3,11 @@
 
 #![no_main]
 
-use hookseal_core::{Zapito, ProviderId, zapito};
+use hookseal_core::{ProviderId, Zapito, zapito};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    hookseal_fuzz::check_parse::<Zapito>(data, ProviderId::Zapito.events(), |event| matches!(event, zapito::Event::Unknown(_)));
+    hookseal_fuzz::check_parse::<Zapito>(data, ProviderId::Zapito.events(), |event| {
+        matches!(event, zapito::Event::Unknown(_))
+    });
 });

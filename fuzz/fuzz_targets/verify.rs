@@ -140,7 +140,8 @@ fn run<P: Provider>(
         headers.push((name, value));
     }
 
-    let verifier = configure(Verifier::<P>::with_secrets(secrets).expect("one secret").with_scheme(scheme).body_limit(limit));
+    let verifier =
+        configure(Verifier::<P>::with_secrets(secrets).expect("one secret").with_scheme(scheme).body_limit(limit));
     let got = verifier.verify(&headers, body);
     assert_eq!(got, expected(scheme, &signers, limit, unsigned_ok, &headers, body), "headers {headers:?}");
     if let Err(err) = &got {

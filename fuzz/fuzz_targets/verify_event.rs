@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
 use hookseal_core::chrono::{DateTime, TimeDelta, Utc};
-use hookseal_core::{ConnectGain, Custom, Error, Provider, Secret, Signer, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito};
+use hookseal_core::{
+    ConnectGain, Custom, Error, Provider, Secret, Signer, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito,
+};
 use libfuzzer_sys::fuzz_target;
 
 const SECRET: &[u8] = b"whsec_fuzz_verify_event";
