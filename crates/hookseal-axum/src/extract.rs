@@ -116,13 +116,9 @@ where
     type Rejection = R;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = Verifier::<P>::from_ref(state);
-        let (parts, body) =
-            read_body(req, verifier.max_body()).await.map_err(|rejection| reject(P::NAME, rejection))?;
-        match verifier.verify_event(&parts.headers, &body) {
-            Ok(event) => Ok(Self(event)),
-            Err(err) => Err(reject(P::NAME, err.into())),
-        }
+        verified::<P, S, R, _>(req, state, |verifier, headers, body| verifier.verify_event(headers, &body))
+            .await
+            .map(Self)
     }
 }
 
@@ -136,13 +132,9 @@ where
     type Rejection = R;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = Verifier::<P>::from_ref(state);
-        let (parts, body) =
-            read_body(req, verifier.max_body()).await.map_err(|rejection| reject(P::NAME, rejection))?;
-        match verifier.verify(&parts.headers, &body) {
-            Ok(_) => Ok(Self(body)),
-            Err(err) => Err(reject(P::NAME, err.into())),
-        }
+        verified::<P, S, R, _>(req, state, |verifier, headers, body| verifier.verify(headers, &body).map(|_| body))
+            .await
+            .map(Self)
     }
 }
 
@@ -157,14 +149,27 @@ where
     type Rejection = R;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = Verifier::<P>::from_ref(state);
-        let (parts, body) =
-            read_body(req, verifier.max_body()).await.map_err(|rejection| reject(P::NAME, rejection))?;
-        match verifier.verify_json::<T>(&parts.headers, &body) {
-            Ok(value) => Ok(Self(value)),
-            Err(err) => Err(reject(P::NAME, err.into())),
-        }
+        verified::<P, S, R, _>(req, state, |verifier, headers, body| verifier.verify_json::<T>(headers, &body))
+            .await
+            .map(Self)
     }
+}
+
+/// What every extractor does: find the verifier, read the body within its
+/// limits, then let `check` verify (and parse) the exact bytes received.
+async fn verified<P, S, R, T>(
+    req: Request,
+    state: &S,
+    check: impl FnOnce(&Verifier<P>, &HeaderMap, Bytes) -> Result<T, hookseal_core::Error>,
+) -> Result<T, R>
+where
+    P: Provider,
+    Verifier<P>: FromRef<S>,
+    R: From<WebhookRejection>,
+{
+    let verifier = Verifier::<P>::from_ref(state);
+    let (parts, body) = read_body(req, verifier.max_body()).await.map_err(|rejection| reject(P::NAME, rejection))?;
+    check(&verifier, &parts.headers, body).map_err(|err| reject(P::NAME, err.into()))
 }
 
 /// Splits the request and buffers its body, refusing it with `413` as soon as
