@@ -4,6 +4,8 @@
 //! * `hand`: axum, the common hand-rolled pattern: `HeaderMap` + `Bytes`,
 //!   HMAC keyed from the secret, `hex::encode`, string `==`, then
 //!   `serde_json::from_slice::<serde_json::Value>`;
+//! * `floor`: axum, the least a verifying receiver can do: the request taken
+//!   whole, a pre-keyed HMAC, `verify_slice`, a borrowed parse (see [`floor`]);
 //! * `hookseal-axum`: axum, `hookseal_axum::Webhook<Toran>`;
 //! * `hookseal-actix`: actix-web, `hookseal_actix::Webhook<Toran>`, one worker.
 //!
@@ -17,17 +19,20 @@
 
 #![forbid(unsafe_code)]
 
+use std::borrow::Cow;
 use std::hint::black_box;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
-use hookseal_core::{ProviderId, Provider, Secret, Signer, Toran, Verifier, samples};
+use hookseal_core::{Provider, ProviderId, Secret, Signer, Toran, Verifier, samples};
+use http_body_util::BodyExt;
 use sha2::Sha256;
 
 /// The shared secret of the bench requests (not a real one).
@@ -142,6 +147,92 @@ async fn hand(headers: HeaderMap, body: Bytes) -> StatusCode {
     }
 }
 
+/// The floor: the least any verifying receiver can do in an axum handler.
+/// The request is taken whole (no `HeaderMap` clone), the body collected as
+/// the `Bytes` extractor does, the signature hex-decoded and checked against
+/// a pre-keyed HMAC with `verify_slice`, and the body parsed into a borrowed
+/// struct of the lead's fields (`Cow` strings, timestamp left as text,
+/// unknown keys ignored). No body limit, no read timeout.
+async fn floor(State(key): State<HmacSha256>, request: axum::extract::Request) -> StatusCode {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = body.collect().await.map(http_body_util::Collected::to_bytes) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    let Some(tag) = parts
+        .headers
+        .get("x-toran-signature")
+        .and_then(|v| v.as_bytes().strip_prefix(b"sha256="))
+        .and_then(|digits| <[u8; 64]>::try_from(digits).ok())
+        .and_then(|digits| {
+            let mut tag = [0u8; 32];
+            hex::decode_to_slice(digits, &mut tag).ok().map(|()| tag)
+        })
+    else {
+        return StatusCode::UNAUTHORIZED;
+    };
+    let mut mac = key;
+    mac.update(&body);
+    if mac.verify_slice(&tag).is_err() {
+        return StatusCode::UNAUTHORIZED;
+    }
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    match serde_json::from_str::<BorrowedLead<'_>>(text) {
+        Ok(lead) => {
+            black_box(&lead);
+            StatusCode::OK
+        }
+        Err(_) => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// Toran's lead with borrowed fields, for the floor.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)] // read only through `black_box`
+struct BorrowedLead<'a> {
+    #[serde(borrow)]
+    event: Cow<'a, str>,
+    #[serde(borrow)]
+    lead_id: Cow<'a, str>,
+    #[serde(borrow)]
+    widget_id: Cow<'a, str>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    email: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    phone: Option<Cow<'a, str>>,
+    #[serde(default)]
+    score: Option<f64>,
+    #[serde(borrow, default)]
+    tier: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    source: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    timestamp: Cow<'a, str>,
+    #[serde(borrow, default)]
+    metadata: BorrowedMetadata<'a>,
+}
+
+/// Toran's lead metadata with borrowed fields, for the floor.
+#[derive(serde::Deserialize, Default)]
+#[allow(dead_code)] // read only through `black_box`
+struct BorrowedMetadata<'a> {
+    #[serde(borrow, default)]
+    notes: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    utm_source: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    utm_medium: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    utm_campaign: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    company_name: Option<Cow<'a, str>>,
+    #[serde(default)]
+    test: bool,
+}
+
 async fn hookseal_axum(hookseal_axum::Webhook(event): hookseal_axum::Webhook<Toran>) -> StatusCode {
     black_box(&event);
     StatusCode::OK
@@ -165,9 +256,7 @@ fn serve_actix(addr: SocketAddr) -> std::io::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let verifier = actix_web::web::Data::new(Verifier::<Toran>::new(secret()));
         let server = actix_web::HttpServer::new(move || {
-            actix_web::App::new()
-                .app_data(verifier.clone())
-                .route(PATH, actix_web::web::post().to(hookseal_actix))
+            actix_web::App::new().app_data(verifier.clone()).route(PATH, actix_web::web::post().to(hookseal_actix))
         })
         .workers(1)
         .disable_signals()
@@ -186,7 +275,7 @@ fn announce(addr: SocketAddr) {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: hookseal-e2e-bench (bare|hand|hookseal-axum|hookseal-actix) PORT | print-request DIR");
+    eprintln!("usage: hookseal-e2e-bench (bare|hand|floor|hookseal-axum|hookseal-actix) PORT | print-request DIR");
     std::process::exit(2)
 }
 
@@ -201,6 +290,10 @@ fn main() -> std::io::Result<()> {
     match mode.as_str() {
         "bare" => serve_axum(addr, Router::new().route(PATH, post(bare))),
         "hand" => serve_axum(addr, Router::new().route(PATH, post(hand))),
+        "floor" => {
+            let key = <HmacSha256 as KeyInit>::new_from_slice(SECRET.as_bytes()).expect("any key length");
+            serve_axum(addr, Router::new().route(PATH, post(floor)).with_state(key))
+        }
         "hookseal-axum" => {
             let verifier = Verifier::<Toran>::new(secret());
             serve_axum(addr, Router::new().route(PATH, post(hookseal_axum)).with_state(verifier))

@@ -21,8 +21,7 @@ use crate::event::{
     timestamp,
 };
 
-/// Extra keys of a data object, kept as sent.
-pub type Extra = serde_json::Map<String, serde_json::Value>;
+pub use crate::Extra;
 
 /// What every ConnectGain event carries.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +64,8 @@ macro_rules! families {
 
         // What `#[derive(Deserialize)]` with `#[serde(flatten)] extra` does,
         // without buffering the other keys through serde's `Content` first:
-        // they go straight into `extra`.
+        // their JSON text goes straight into `extra` (so it reads JSON text,
+        // `serde_json::from_str` or `from_slice`).
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct Visitor;
@@ -88,7 +88,7 @@ macro_rules! families {
                                 "organization_id" => next_once(&mut map, &mut organization_id, "organization_id")?,
                                 $( stringify!($field) => next_once(&mut map, &mut $field, stringify!($field))?, )*
                                 _ => {
-                                    extra.insert(key.into_owned(), map.next_value()?);
+                                    extra.push_raw(&key, map.next_value()?);
                                 }
                             }
                         }
@@ -529,8 +529,8 @@ mod tests {
                 .unwrap();
         assert_eq!((read.id.as_deref(), read.first_name.as_deref(), read.email), (Some("c1"), Some("Amara"), None));
         assert_eq!(read.extra.len(), 2);
-        assert_eq!(read.extra["tags"], serde_json::json!(["a"]));
-        assert_eq!(read.extra["x\"y"], serde_json::json!({"z": 1}));
+        assert_eq!(read.extra.get("tags"), Some(serde_json::json!(["a"])));
+        assert_eq!(read.extra.get("x\"y"), Some(serde_json::json!({"z": 1})));
         for (json, expected) in [
             (r#"{"id":"a","id":"b"}"#, "duplicate field `id`"),
             (r#"{"first_name":1}"#, "invalid type: integer `1`, expected a string"),

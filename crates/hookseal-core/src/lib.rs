@@ -40,6 +40,7 @@ pub mod connectgain;
 pub mod custom;
 mod error;
 mod event;
+mod extra;
 mod headers;
 mod provider;
 pub mod report;
@@ -54,6 +55,7 @@ pub mod zapito;
 
 pub use error::{BodyError, BodyErrorKind, Error, SignatureFault};
 pub use event::{UnknownEvent, WebhookEvent};
+pub use extra::Extra;
 pub use headers::Headers;
 pub use provider::{ConnectGain, Custom, Provider, ProviderId, Tocc, Toran, Tuco, UnknownProvider, Zapito};
 pub use secret::{EmptySecret, KeyMatch, Secret};

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de};
 
+use crate::Extra;
 use crate::error::BodyError;
 use crate::event::{
     Layout, Name, UnknownEvent, WebhookEvent, is_false, next_once, number, open_enum, parse_json, str_at, timestamp,
@@ -87,12 +88,13 @@ pub struct Metadata {
     pub test: bool,
     /// Every other key, as sent.
     #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: Extra,
 }
 
 // What `#[derive(Deserialize)]` with `#[serde(flatten)] extra` does, without
-// buffering the other keys through serde's `Content` first: they go straight
-// into `extra`.
+// buffering the other keys through serde's `Content` first: their JSON text
+// goes straight into `extra`. Reads JSON text (`serde_json::from_str` or
+// `from_slice`), which is what lets `extra` borrow each value's text.
 impl<'de> Deserialize<'de> for Metadata {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
@@ -107,7 +109,7 @@ impl<'de> Deserialize<'de> for Metadata {
             fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Metadata, A::Error> {
                 let (mut notes, mut utm_source, mut utm_medium, mut utm_campaign) = (None, None, None, None);
                 let (mut company_name, mut test) = (None, None);
-                let mut extra = serde_json::Map::new();
+                let mut extra = Extra::new();
                 while let Some(Name(key)) = map.next_key()? {
                     match &*key {
                         "notes" => next_once(&mut map, &mut notes, "notes")?,
@@ -117,7 +119,7 @@ impl<'de> Deserialize<'de> for Metadata {
                         "company_name" => next_once(&mut map, &mut company_name, "company_name")?,
                         "test" => next_once(&mut map, &mut test, "test")?,
                         _ => {
-                            extra.insert(key.into_owned(), map.next_value()?);
+                            extra.push_raw(&key, map.next_value()?);
                         }
                     }
                 }
@@ -269,8 +271,8 @@ mod tests {
         assert_eq!(read.notes.as_deref(), Some("hi"));
         assert!(read.test && read.utm_source.is_none());
         assert_eq!(read.extra.len(), 2);
-        assert_eq!(read.extra["we\"ird"], serde_json::json!([1, {"a": null}]));
-        assert_eq!(read.extra["n"], serde_json::json!(2.5));
+        assert_eq!(read.extra.get("we\"ird"), Some(serde_json::json!([1, {"a": null}])));
+        assert_eq!(read.extra.get("n"), Some(serde_json::json!(2.5)));
         assert_eq!(metadata("{}").unwrap(), Metadata::default());
 
         for (json, expected) in [

@@ -171,7 +171,9 @@ impl<P: Provider> Verifier<P> {
     ///
     /// Any [`Error`]; [`Error::status`] gives its HTTP status.
     pub fn verify_event(&self, headers: &impl Headers, body: &[u8]) -> Result<P::Event, Error> {
-        self.verify_event_at(headers, body, Utc::now())
+        // The clock is read only when there is a replay window to check.
+        self.verify(headers, body)?;
+        self.parse_checked(headers, body, Utc::now)
     }
 
     /// Like [`verify_event`](Self::verify_event), with the clock given: for
@@ -181,7 +183,8 @@ impl<P: Provider> Verifier<P> {
     ///
     /// Any [`Error`]; [`Error::status`] gives its HTTP status.
     pub fn verify_event_at(&self, headers: &impl Headers, body: &[u8], now: DateTime<Utc>) -> Result<P::Event, Error> {
-        self.open_at(headers, body, now).map(|verified| verified.event)
+        self.verify(headers, body)?;
+        self.parse_checked(headers, body, || now)
     }
 
     /// Like [`verify_event_at`](Self::verify_event_at), also telling which secret matched.
@@ -196,10 +199,22 @@ impl<P: Provider> Verifier<P> {
         now: DateTime<Utc>,
     ) -> Result<Verified<P::Event>, Error> {
         let key = self.verify(headers, body)?;
+        let event = self.parse_checked(headers, body, || now)?;
+        Ok(Verified { event, key })
+    }
+
+    /// Parses an authentic body and checks it against the event header and
+    /// the replay window.
+    fn parse_checked(
+        &self,
+        headers: &impl Headers,
+        body: &[u8],
+        now: impl FnOnce() -> DateTime<Utc>,
+    ) -> Result<P::Event, Error> {
         let event = P::Event::from_slice(body)?;
         self.check_event_header(headers, &event)?;
         self.check_timestamp(event.occurred_at(), now)?;
-        Ok(Verified { event, key })
+        Ok(event)
     }
 
     /// Verifies the request and parses the body into your own type instead of
@@ -230,13 +245,17 @@ impl<P: Provider> Verifier<P> {
         }
     }
 
-    fn check_timestamp(&self, occurred_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), Error> {
+    fn check_timestamp(
+        &self,
+        occurred_at: Option<DateTime<Utc>>,
+        now: impl FnOnce() -> DateTime<Utc>,
+    ) -> Result<(), Error> {
         let Some(tolerance) = self.replay_window else {
             return Ok(());
         };
         let at = occurred_at.ok_or(Error::MissingTimestamp)?;
         // Both ends are valid `DateTime`s, whose difference always fits a `TimeDelta`.
-        let age = now.signed_duration_since(at);
+        let age = now().signed_duration_since(at);
         let tolerance_secs = tolerance.num_seconds();
         if age > tolerance {
             Err(Error::TimestampTooOld { age_secs: age.num_seconds(), tolerance_secs })

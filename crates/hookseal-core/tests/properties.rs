@@ -5,13 +5,13 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use hookseal_core::{
-    ConnectGain, Error, KeyMatch, Provider, Secret, SignatureFormat, Signer, Tocc, Toran, Tuco, Verifier, WebhookEvent,
-    Zapito, connectgain, tocc, toran, tuco, zapito,
+    ConnectGain, Error, Extra, KeyMatch, Provider, Secret, SignatureFormat, Signer, Tocc, Toran, Tuco, Verifier,
+    WebhookEvent, Zapito, connectgain, tocc, toran, tuco, zapito,
 };
 use proptest::collection::{btree_map, vec};
 use proptest::option;
 use proptest::prelude::*;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 fn secret() -> impl Strategy<Value = Vec<u8>> {
     vec(any::<u8>(), 1..80)
@@ -134,7 +134,7 @@ fn number() -> impl Strategy<Value = f64> {
 }
 
 /// Extra keys that cannot collide with typed field names.
-fn extra() -> impl Strategy<Value = Map<String, Value>> {
+fn extra() -> impl Strategy<Value = Extra> {
     let value = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),

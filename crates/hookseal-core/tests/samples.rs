@@ -108,5 +108,5 @@ fn unknown_fields_are_ignored_and_extra_metadata_kept() {
         std::str::from_utf8(sample.body).unwrap().replacen('{', r#"{"brand_new_top_level":[1,2,{"x":null}],"#, 1);
     let event = toran::Event::from_slice(body.as_bytes()).unwrap();
     assert_eq!(event, toran::Event::from_slice(sample.body).unwrap());
-    assert_eq!(event.lead().unwrap().metadata.extra["landing_variant"], "pricing-b");
+    assert_eq!(event.lead().unwrap().metadata.extra.get("landing_variant"), Some("pricing-b".into()));
 }

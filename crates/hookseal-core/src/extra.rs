@@ -1,0 +1,332 @@
+//! [`Extra`]: the keys of an object that hookseal does not type, kept as sent.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, de};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::event::Name;
+
+/// The keys of a provider's object that this version of hookseal does not
+/// type (Toran's `metadata`, ConnectGain's `data`), kept exactly as sent.
+///
+/// Each value is the JSON text received, so nothing is lost or rounded: a
+/// 30-digit number keeps every digit, and [`WebhookEvent::to_json`] writes
+/// it back byte for byte. All the members live in one buffer, filled while
+/// the body is parsed (one allocation however many keys there are, none when
+/// there is no unknown key); they are parsed again only when read:
+///
+/// ```
+/// use hookseal_core::{Extra, WebhookEvent, toran};
+///
+/// let body = r#"{"event":"lead.captured","lead_id":"l1","widget_id":"w1","timestamp":"2026-05-06T14:22:31Z",
+///     "metadata":{"notes":"hi","landing_variant":"pricing-b","visits":3}}"#;
+/// let toran::Event::LeadCaptured(lead) = toran::Event::from_json(body)? else { unreachable!() };
+/// let extra: &Extra = &lead.metadata.extra;
+/// assert_eq!(extra.len(), 2);
+/// assert_eq!(extra.get("landing_variant"), Some("pricing-b".into()));
+/// assert_eq!(extra.get_raw("visits").map(|raw| raw.get()), Some("3"));
+/// assert_eq!(extra.json(), r#"{"landing_variant":"pricing-b","visits":3}"#);
+/// # Ok::<(), hookseal_core::BodyError>(())
+/// ```
+///
+/// A key sent twice is kept twice, as sent; [`get`](Self::get) and
+/// [`to_map`](Self::to_map) see the last one, as a JSON object read into a
+/// map does. Two `Extra`s are equal when they hold the same keys with equal
+/// JSON values, whatever their order and spacing.
+///
+/// [`WebhookEvent::to_json`]: crate::WebhookEvent::to_json
+#[derive(Clone, Default)]
+pub struct Extra {
+    /// `{"key":value,...}` with the members in the order received, or empty
+    /// when there is none.
+    json: String,
+}
+
+impl Extra {
+    /// No key.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self { json: String::new() }
+    }
+
+    /// Whether there is no unknown key.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.json.is_empty()
+    }
+
+    /// How many members were sent (a key sent twice counts twice).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.members().len()
+    }
+
+    /// The value of `key` (the last one if it was sent twice); `None` if it
+    /// was not sent, or if it is valid JSON that a [`Value`] cannot hold (a
+    /// number beyond `f64`, or nesting deeper than 128 levels): its text is
+    /// still in [`get_raw`](Self::get_raw).
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<Value> {
+        serde_json::from_str(self.get_raw(key)?.get()).ok()
+    }
+
+    /// The JSON text of `key`'s value, exactly as sent (the last one if it was sent twice).
+    #[must_use]
+    pub fn get_raw(&self, key: &str) -> Option<&RawValue> {
+        self.members().into_iter().rev().find(|(name, _)| name == key).map(|(_, raw)| raw)
+    }
+
+    /// Whether `key` was sent.
+    #[must_use]
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get_raw(key).is_some()
+    }
+
+    /// Every member in the order received: the key (unescaped) and the value's JSON text.
+    pub fn iter(&self) -> impl Iterator<Item = (Cow<'_, str>, &RawValue)> {
+        self.members().into_iter()
+    }
+
+    /// The members as a JSON object text, `{}` when there is none.
+    #[must_use]
+    pub fn json(&self) -> &str {
+        if self.is_empty() { "{}" } else { &self.json }
+    }
+
+    /// The members as a map of JSON values (the last one of a key sent twice),
+    /// leaving out any value a [`Value`] cannot hold (see [`get`](Self::get)).
+    #[must_use]
+    pub fn to_map(&self) -> Map<String, Value> {
+        self.last_wins()
+            .into_iter()
+            .filter_map(|(key, raw)| Some((key.into_owned(), serde_json::from_str(raw.get()).ok()?)))
+            .collect()
+    }
+
+    /// Each key once, with the last value sent for it.
+    fn last_wins(&self) -> BTreeMap<Cow<'_, str>, &RawValue> {
+        self.members().into_iter().collect()
+    }
+
+    /// Sets `key` to `value`, replacing any member named `key`.
+    pub fn insert(&mut self, key: &str, value: &Value) {
+        if self.contains_key(key) {
+            let kept: Vec<(String, String)> = self
+                .iter()
+                .filter(|(name, _)| name != key)
+                .map(|(name, raw)| (name.into_owned(), raw.get().to_owned()))
+                .collect();
+            self.json.clear();
+            for (name, raw) in &kept {
+                self.push(name, raw);
+            }
+        }
+        self.push(key, &value.to_string());
+    }
+
+    /// Appends a member received in a body: `raw` is its value's JSON text.
+    pub(crate) fn push_raw(&mut self, key: &str, raw: &RawValue) {
+        self.push(key, raw.get());
+    }
+
+    /// Appends `"key":value`; `value` is valid JSON text.
+    fn push(&mut self, key: &str, value: &str) {
+        if self.json.is_empty() {
+            // Room for a few more members: providers add keys a few at a time.
+            self.json.reserve((key.len() + value.len()).saturating_add(8).max(128));
+            self.json.push('{');
+        } else {
+            self.json.pop(); // the closing brace
+            self.json.push(',');
+        }
+        if key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            // Written as JSON escapes it; the unescaped key always serializes.
+            self.json.push_str(&Value::from(key).to_string());
+        } else {
+            self.json.push('"');
+            self.json.push_str(key);
+            self.json.push('"');
+        }
+        self.json.push(':');
+        self.json.push_str(value);
+        self.json.push('}');
+    }
+
+    /// The members, parsed from the buffer (always valid: only whole JSON
+    /// values and escaped keys are ever written to it).
+    fn members(&self) -> Vec<(Cow<'_, str>, &RawValue)> {
+        if self.json.is_empty() {
+            return Vec::new();
+        }
+        serde_json::from_str::<Members<'_>>(&self.json).map(|members| members.0).unwrap_or_default()
+    }
+}
+
+/// An object's members, borrowed from its text.
+struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = Members<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(Name(key)) = map.next_key()? {
+                    members.push((key, map.next_value()?));
+                }
+                Ok(Members(members))
+            }
+        }
+
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl PartialEq for Extra {
+    /// The same keys, each with the same text or equal JSON values.
+    fn eq(&self, other: &Self) -> bool {
+        if self.json == other.json {
+            return true;
+        }
+        let value = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).ok();
+        let (ours, theirs) = (self.last_wins(), other.last_wins());
+        ours.len() == theirs.len()
+            && ours.iter().all(|(key, raw)| {
+                theirs.get(key).is_some_and(|other| {
+                    raw.get() == other.get() || value(raw).is_some_and(|v| value(other) == Some(v))
+                })
+            })
+    }
+}
+
+impl fmt::Debug for Extra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// A value's JSON text, shown as is.
+        struct Json<'a>(&'a str);
+
+        impl fmt::Debug for Json<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+
+        f.debug_map().entries(self.iter().map(|(key, raw)| (key, Json(raw.get())))).finish()
+    }
+}
+
+/// Writes the members as sent (a flattened `extra` puts them beside the typed fields).
+impl Serialize for Extra {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let members = self.members();
+        let mut map = serializer.serialize_map(Some(members.len()))?;
+        for (key, raw) in &members {
+            map.serialize_entry(key, raw)?;
+        }
+        map.end()
+    }
+}
+
+impl From<Map<String, Value>> for Extra {
+    fn from(map: Map<String, Value>) -> Self {
+        map.into_iter().collect()
+    }
+}
+
+impl FromIterator<(String, Value)> for Extra {
+    /// Later members replace earlier ones with the same key, as in a map.
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(members: I) -> Self {
+        let mut extra = Self::new();
+        for (key, value) in members {
+            extra.insert(&key, &value);
+        }
+        extra
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn read(members: &[(&str, &str)]) -> Extra {
+        let mut extra = Extra::new();
+        for (key, raw) in members {
+            let raw: &RawValue = serde_json::from_str(raw).unwrap();
+            extra.push_raw(key, raw);
+        }
+        extra
+    }
+
+    #[test]
+    fn keeps_every_value_as_sent() {
+        let extra = read(&[("n", "123456789012345678901234567890"), ("f", "1.50"), ("a", "[1, {\"b\": null}]")]);
+        assert_eq!(extra.json(), r#"{"n":123456789012345678901234567890,"f":1.50,"a":[1, {"b": null}]}"#);
+        assert_eq!(extra.len(), 3);
+        assert_eq!(extra.get_raw("f").unwrap().get(), "1.50");
+        assert_eq!(extra.get("a"), Some(json!([1, {"b": null}])));
+        assert_eq!(extra.get("missing"), None);
+        assert!(extra.contains_key("n") && !extra.contains_key("N"));
+    }
+
+    #[test]
+    fn keys_are_escaped_when_needed() {
+        let extra = read(&[("we\"ird\\\n", "1"), ("plain", "2")]);
+        assert_eq!(extra.json(), r#"{"we\"ird\\\n":1,"plain":2}"#);
+        let keys: Vec<_> = extra.iter().map(|(key, _)| key.into_owned()).collect();
+        assert_eq!(keys, ["we\"ird\\\n", "plain"]);
+        assert_eq!(extra.get("we\"ird\\\n"), Some(json!(1)));
+    }
+
+    #[test]
+    fn a_key_sent_twice_is_kept_twice_and_read_as_a_map_reads_it() {
+        let extra = read(&[("k", "1"), ("k", "2")]);
+        assert_eq!(extra.len(), 2);
+        assert_eq!(extra.get("k"), Some(json!(2)));
+        assert_eq!(extra.to_map(), json!({"k": 2}).as_object().unwrap().clone());
+        assert_eq!(serde_json::to_string(&extra).unwrap(), r#"{"k":1,"k":2}"#);
+    }
+
+    #[test]
+    fn insert_replaces_and_equality_ignores_order_and_spacing() {
+        let mut built = Extra::from(json!({"b": [1, 2], "a": "x"}).as_object().unwrap().clone());
+        assert_eq!(built, read(&[("a", "\"x\""), ("b", "[1, 2]")]));
+        assert_ne!(built, read(&[("a", "\"x\"")]));
+        built.insert("a", &json!(5));
+        assert_eq!(built.len(), 2);
+        assert_eq!(built.get("a"), Some(json!(5)));
+        assert_eq!(built.to_map(), json!({"a": 5, "b": [1, 2]}).as_object().unwrap().clone());
+    }
+
+    #[test]
+    fn values_no_value_can_hold_compare_by_text() {
+        let (a, b) = (read(&[("n", "1e400")]), read(&[("n", "2e400")]));
+        assert_eq!(a.get("n"), None);
+        assert!(a.to_map().is_empty());
+        assert_ne!(a, b);
+        assert_eq!(a, read(&[("n", "1e400")]));
+    }
+
+    #[test]
+    fn empty_is_free_and_reads_as_an_empty_object() {
+        let extra = Extra::new();
+        assert!(extra.is_empty() && extra.iter().next().is_none());
+        assert_eq!(extra.len(), 0);
+        assert_eq!(extra.json(), "{}");
+        assert_eq!(serde_json::to_string(&extra).unwrap(), "{}");
+        assert_eq!(format!("{extra:?}"), "{}");
+        assert_eq!(format!("{:?}", read(&[("k", "[1]")])), r#"{"k": [1]}"#);
+    }
+}
