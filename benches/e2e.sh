@@ -165,8 +165,8 @@ for label, ours, base, target in ratios:
     by_cpu = mcpu[base] / mcpu[ours]
     by_user = muser[base] / muser[ours]
     print(f"{label:<24} {r:>6.3f}  {by_cpu:>6.3f}  {by_user:>11.3f}   {verdict}")
-    if target is not None:
-        tsv.append(f"e2e\t{label} (req/s)\t{med[ours]:.1f}\t{med[base]:.1f}\t{target}\n")
+    if target is not None or base == "floor" or ours == "floor":
+        tsv.append(f"e2e\t{label} (req/s)\t{med[ours]:.1f}\t{med[base]:.1f}\t{target or ''}\n")
 if sys.argv[2]:
     with open(sys.argv[2], "w") as f:
         f.writelines(tsv)

@@ -130,31 +130,55 @@ impl Extra {
     }
 
     /// Appends a member received in a body: `raw` is its value's JSON text.
-    pub(crate) fn push_raw(&mut self, key: &str, raw: &RawValue) {
-        self.push(key, raw.get());
+    ///
+    /// A key that serde_json could borrow from the body had no escape in it,
+    /// so it is written back as it was; any other key is escaped again.
+    pub(crate) fn push_raw(&mut self, key: &Cow<'_, str>, raw: &RawValue) {
+        match key {
+            Cow::Borrowed(plain) => self.push_plain(plain, raw.get()),
+            Cow::Owned(key) => self.push(key, raw.get()),
+        }
     }
 
     /// Appends `"key":value`; `value` is valid JSON text.
     fn push(&mut self, key: &str, value: &str) {
+        if key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            // The unescaped key always serializes, as a JSON string.
+            self.push_plain_quoted(&Value::from(key).to_string(), value);
+        } else {
+            self.push_plain(key, value);
+        }
+    }
+
+    /// Appends `"key":value` for a key that needs no escape.
+    fn push_plain(&mut self, key: &str, value: &str) {
+        self.open_member(key.len() + value.len());
+        self.json.push('"');
+        self.json.push_str(key);
+        self.json.push_str("\":");
+        self.json.push_str(value);
+        self.json.push('}');
+    }
+
+    /// Appends `key:value` for a key already written as a JSON string.
+    fn push_plain_quoted(&mut self, quoted_key: &str, value: &str) {
+        self.open_member(quoted_key.len() + value.len());
+        self.json.push_str(quoted_key);
+        self.json.push(':');
+        self.json.push_str(value);
+        self.json.push('}');
+    }
+
+    /// Makes room for one more member: opens the object, or reopens it after the last member.
+    fn open_member(&mut self, len: usize) {
         if self.json.is_empty() {
             // Room for a few more members: providers add keys a few at a time.
-            self.json.reserve((key.len() + value.len()).saturating_add(8).max(128));
+            self.json.reserve(len.saturating_add(8).max(128));
             self.json.push('{');
         } else {
             self.json.pop(); // the closing brace
             self.json.push(',');
         }
-        if key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-            // Written as JSON escapes it; the unescaped key always serializes.
-            self.json.push_str(&Value::from(key).to_string());
-        } else {
-            self.json.push('"');
-            self.json.push_str(key);
-            self.json.push('"');
-        }
-        self.json.push(':');
-        self.json.push_str(value);
-        self.json.push('}');
     }
 
     /// The members, parsed from the buffer (always valid: only whole JSON
@@ -265,7 +289,10 @@ mod tests {
         let mut extra = Extra::new();
         for (key, raw) in members {
             let raw: &RawValue = serde_json::from_str(raw).unwrap();
-            extra.push_raw(key, raw);
+            // As the parser hands keys over: borrowed unless they had an escape.
+            let key: Cow<'_, str> =
+                if key.contains(['"', '\\', '\n']) { Cow::Owned((*key).to_owned()) } else { Cow::Borrowed(key) };
+            extra.push_raw(&key, raw);
         }
         extra
     }
