@@ -88,7 +88,7 @@ macro_rules! families {
                                 "organization_id" => next_once(&mut map, &mut organization_id, "organization_id")?,
                                 $( stringify!($field) => next_once(&mut map, &mut $field, stringify!($field))?, )*
                                 _ => {
-                                    extra.push_raw(&key, map.next_value()?);
+                                    extra.push_raw(key, map.next_value()?);
                                 }
                             }
                         }

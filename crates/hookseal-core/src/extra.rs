@@ -133,10 +133,10 @@ impl Extra {
     ///
     /// A key that serde_json could borrow from the body had no escape in it,
     /// so it is written back as it was; any other key is escaped again.
-    pub(crate) fn push_raw(&mut self, key: &Cow<'_, str>, raw: &RawValue) {
+    pub(crate) fn push_raw(&mut self, key: Cow<'_, str>, raw: &RawValue) {
         match key {
             Cow::Borrowed(plain) => self.push_plain(plain, raw.get()),
-            Cow::Owned(key) => self.push(key, raw.get()),
+            Cow::Owned(key) => self.push(&key, raw.get()),
         }
     }
 
@@ -292,7 +292,7 @@ mod tests {
             // As the parser hands keys over: borrowed unless they had an escape.
             let key: Cow<'_, str> =
                 if key.contains(['"', '\\', '\n']) { Cow::Owned((*key).to_owned()) } else { Cow::Borrowed(key) };
-            extra.push_raw(&key, raw);
+            extra.push_raw(key, raw);
         }
         extra
     }

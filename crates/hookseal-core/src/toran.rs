@@ -119,7 +119,7 @@ impl<'de> Deserialize<'de> for Metadata {
                         "company_name" => next_once(&mut map, &mut company_name, "company_name")?,
                         "test" => next_once(&mut map, &mut test, "test")?,
                         _ => {
-                            extra.push_raw(&key, map.next_value()?);
+                            extra.push_raw(key, map.next_value()?);
                         }
                     }
                 }
