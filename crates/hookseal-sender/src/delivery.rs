@@ -12,6 +12,8 @@ use hookseal_core::{
 use reqwest::header::{HeaderName, HeaderValue};
 use url::Url;
 
+use crate::redact;
+
 /// Who the delivery imitates: one of the five providers, or your own scheme.
 ///
 /// Built from a [`ProviderId`], from a provider marker type ([`Toran`], …),
@@ -299,10 +301,10 @@ impl fmt::Debug for DeliveryBuilder {
         };
         f.debug_struct("DeliveryBuilder")
             .field("target", &self.target)
-            .field("url", &self.url)
+            .field("url", &redact::url_text(&self.url))
             .field("signing", &signing)
             .field("sent_at", &self.sent_at)
-            .field("extra_headers", &self.extra_headers)
+            .field("extra_headers", &redact::headers(&self.extra_headers))
             .field("event_name", &self.event_name)
             .finish()
     }
@@ -368,7 +370,7 @@ fn event_type_of(target: Target) -> Result<TypeId, PrepareError> {
 /// assert!(delivery.header("X-Tuco-Timestamp").is_some());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Delivery {
     target: Target,
     url: Url,
@@ -376,6 +378,20 @@ pub struct Delivery {
     body: Bytes,
     event: String,
     sent_at: DateTime<Utc>,
+}
+
+/// Shows credentials neither in the URL nor in `Authorization`-type headers.
+impl fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delivery")
+            .field("target", &self.target)
+            .field("url", &redact::url(&self.url).as_str())
+            .field("headers", &redact::headers(&self.headers))
+            .field("body", &self.body)
+            .field("event", &self.event)
+            .field("sent_at", &self.sent_at)
+            .finish()
+    }
 }
 
 impl Delivery {
@@ -428,6 +444,11 @@ impl Delivery {
 
     /// The delivery as a `curl` command line (POSIX shell quoting), to
     /// replay it by hand.
+    ///
+    /// Unlike `Debug` and the [`DeliveryLog`](crate::DeliveryLog), it is the
+    /// exact request: credentials in the URL or in an `Authorization` header
+    /// you added are in it (the signing secret never is). Treat it as a
+    /// secret when they are there.
     #[must_use]
     pub fn to_curl(&self) -> String {
         let mut command = String::from("curl -sS -X POST");

@@ -4,6 +4,7 @@ mod delivery;
 mod endpoint;
 mod fresh;
 mod log;
+mod redact;
 mod retry;
 mod sender;
 mod subscription;

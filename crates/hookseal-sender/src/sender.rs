@@ -15,6 +15,7 @@ use reqwest::{Client, redirect};
 use crate::delivery::{Delivery, PrepareError, Target};
 use crate::endpoint::{EndpointError, EndpointPolicy, ResolvedEndpoint};
 use crate::log::{Attempt, AttemptError, DeliveryLog, Outcome, SkipReason};
+use crate::redact;
 use crate::retry::{RetryPolicy, Sleeper, TokioSleeper, parse_retry_after};
 use crate::subscription::WebhookConfig;
 
@@ -162,7 +163,7 @@ impl Sender {
         let outcome = attempts.last().map_or(Outcome::Failed, |a| a.outcome);
         Ok(DeliveryLog {
             webhook: None,
-            url: delivery.url().clone(),
+            url: redact::url(delivery.url()),
             event: delivery.event().to_owned(),
             outcome,
             skip_reason: None,
@@ -211,7 +212,7 @@ impl Sender {
             None
         };
         if let Some(reason) = skip {
-            return Ok(DeliveryLog::skipped(name, delivery.url().clone(), delivery.event().to_owned(), reason));
+            return Ok(DeliveryLog::skipped(name, redact::url(delivery.url()), delivery.event().to_owned(), reason));
         }
         let mut log = self.send(delivery).await?;
         log.webhook = name;

@@ -5,6 +5,7 @@ use std::fmt;
 use hookseal_core::{ProviderId, Secret};
 
 use crate::delivery::{DeliveryBuilder, Target};
+use crate::redact;
 
 /// A webhook as ConnectGain configures one: a name, a URL, the events it
 /// subscribes to, an optional secret, and an on/off switch.
@@ -134,7 +135,7 @@ impl fmt::Debug for WebhookConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebhookConfig")
             .field("name", &self.name)
-            .field("url", &self.url)
+            .field("url", &redact::url_text(&self.url))
             .field("events", &self.events)
             .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
             .field("is_active", &self.is_active)

@@ -115,3 +115,41 @@ async fn no_error_message_contains_the_secret() {
         assert_hidden("error", message);
     }
 }
+
+#[tokio::test]
+async fn credentials_in_the_url_and_auth_headers_are_sent_but_never_shown() {
+    const PASSWORD: &str = "Pw-distinctive-basic-auth";
+    const TOKEN: &str = "Bearer tok-distinctive-header";
+    let mut server = ScriptedServer::start(vec![Reply::Status(500), Reply::Status(200)]).await;
+    let url = server.url("/hook").replacen("http://", &format!("http://alice:{PASSWORD}@"), 1);
+    let config = WebhookConfig::new("crm", url.as_str()).events(["*"]).secret(secret());
+    let builder = Delivery::builder(ProviderId::Tuco, url.as_str()).secret(secret()).header("Authorization", TOKEN);
+    let delivery = builder.clone().test_event().unwrap();
+    let log = Sender::new()
+        .endpoint_policy(EndpointPolicy::allow_insecure_local_for_development())
+        .retry_policy(RetryPolicy::exponential())
+        .sleeper(RecordingSleeper::default())
+        .send(&delivery)
+        .await
+        .unwrap();
+    assert!(log.is_sent());
+
+    // The receiver got the extra header (what reqwest makes of the URL's
+    // credentials is its business).
+    let hits = server.hits(2).await;
+    assert!(hits[1].headers.iter().any(|(name, value)| name == "authorization" && value == TOKEN), "{hits:?}");
+
+    // Nothing that describes the delivery shows them.
+    let shown = [
+        format!("{builder:?}"),
+        format!("{delivery:?}"),
+        format!("{config:?}"),
+        format!("{log:?}"),
+        log.url.to_string(),
+    ];
+    for text in &shown {
+        assert!(!text.contains(PASSWORD) && !text.contains("tok-distinctive"), "shows a credential: {text}");
+    }
+    assert_eq!(log.url.as_str(), url.replacen(&format!("alice:{PASSWORD}"), "redacted:redacted", 1));
+    assert!(format!("{delivery:?}").contains("[redacted]"));
+}
