@@ -14,6 +14,7 @@ use hookseal_core::{
     ConnectGain, DEFAULT_BODY_LIMIT, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito,
     samples,
 };
+use zeroize::Zeroizing;
 
 mod listen;
 mod send;
@@ -158,7 +159,9 @@ impl SecretArgs {
         let text = match &self.secret_file {
             Some(path) => {
                 let cannot = |err: &dyn std::fmt::Display| format!("cannot read secret file {}: {err}", path.display());
-                let mut bytes = Vec::new();
+                // Room for the whole file up front, so that reading never
+                // moves it and leaves a copy behind; wiped when dropped.
+                let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_SECRET_FILE + 1));
                 let cap = u64::try_from(MAX_SECRET_FILE).unwrap_or(u64::MAX).saturating_add(1);
                 std::fs::File::open(path)
                     .and_then(|file| file.take(cap).read_to_end(&mut bytes))
@@ -166,7 +169,7 @@ impl SecretArgs {
                 if bytes.len() > MAX_SECRET_FILE {
                     return Err(Failure(cannot(&format_args!("larger than {MAX_SECRET_FILE} bytes"))));
                 }
-                let text = String::from_utf8(bytes).map_err(|_| cannot(&"not UTF-8 text"))?;
+                let text = std::str::from_utf8(&bytes).map_err(|_| cannot(&"not UTF-8 text"))?;
                 text.lines().next().unwrap_or_default().to_owned()
             }
             None => match std::env::var("HOOKSEAL_SECRET") {
