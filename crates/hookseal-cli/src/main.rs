@@ -5,7 +5,7 @@
 //! or from `--secret-file PATH`, never from a plain argument (which anyone
 //! could read in the process list).
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -150,6 +150,18 @@ pub(crate) fn line(text: std::fmt::Arguments<'_>) -> Outcome {
     writeln!(stdout, "{text}").and_then(|()| stdout.flush()).map_err(|err| Failure::output(&err))
 }
 
+/// Writes a body to standard output byte for byte, so that a saved copy
+/// signs and verifies as the original; a newline follows only on a terminal.
+fn body_out(body: &[u8]) -> Outcome {
+    let mut stdout = std::io::stdout().lock();
+    let newline: &[u8] = if stdout.is_terminal() { b"\n" } else { b"" };
+    stdout
+        .write_all(body)
+        .and_then(|()| stdout.write_all(newline))
+        .and_then(|()| stdout.flush())
+        .map_err(|err| Failure::output(&err))
+}
+
 /// The largest secret file read, in bytes (a secret is a short line).
 const MAX_SECRET_FILE: usize = 64 * 1024;
 
@@ -276,8 +288,7 @@ fn events(args: EventsArgs) -> Outcome {
         let sample = samples::find(provider, name).ok_or_else(|| {
             format!("unknown event `{name}` for {provider} (see `hookseal events --provider {provider}`)")
         })?;
-        line(format_args!("{}", String::from_utf8_lossy(sample.body)))?;
-        return Ok(());
+        return body_out(sample.body);
     }
     let providers = args.provider.map_or_else(|| ProviderId::ALL.to_vec(), |p| vec![p]);
     for provider in providers {
