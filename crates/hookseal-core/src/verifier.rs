@@ -172,8 +172,7 @@ impl<P: Provider> Verifier<P> {
     /// Any [`Error`]; [`Error::status`] gives its HTTP status.
     pub fn verify_event(&self, headers: &impl Headers, body: &[u8]) -> Result<P::Event, Error> {
         // The clock is read only when there is a replay window to check.
-        self.verify(headers, body)?;
-        self.parse_checked(headers, body, Utc::now)
+        self.open_with(headers, body, Utc::now).map(|verified| verified.event)
     }
 
     /// Like [`verify_event`](Self::verify_event), with the clock given: for
@@ -183,8 +182,7 @@ impl<P: Provider> Verifier<P> {
     ///
     /// Any [`Error`]; [`Error::status`] gives its HTTP status.
     pub fn verify_event_at(&self, headers: &impl Headers, body: &[u8], now: DateTime<Utc>) -> Result<P::Event, Error> {
-        self.verify(headers, body)?;
-        self.parse_checked(headers, body, || now)
+        self.open_with(headers, body, || now).map(|verified| verified.event)
     }
 
     /// Like [`verify_event_at`](Self::verify_event_at), also telling which secret matched.
@@ -198,23 +196,22 @@ impl<P: Provider> Verifier<P> {
         body: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Verified<P::Event>, Error> {
-        let key = self.verify(headers, body)?;
-        let event = self.parse_checked(headers, body, || now)?;
-        Ok(Verified { event, key })
+        self.open_with(headers, body, || now)
     }
 
-    /// Parses an authentic body and checks it against the event header and
-    /// the replay window.
-    fn parse_checked(
+    /// What the three `*_event*`/`open*` entry points do: verify, parse, check
+    /// the event header and the replay window (`now` is called only for it).
+    fn open_with(
         &self,
         headers: &impl Headers,
         body: &[u8],
         now: impl FnOnce() -> DateTime<Utc>,
-    ) -> Result<P::Event, Error> {
+    ) -> Result<Verified<P::Event>, Error> {
+        let key = self.verify(headers, body)?;
         let event = P::Event::from_slice(body)?;
         self.check_event_header(headers, &event)?;
         self.check_timestamp(event.occurred_at(), now)?;
-        Ok(event)
+        Ok(Verified { event, key })
     }
 
     /// Verifies the request and parses the body into your own type instead of
