@@ -13,13 +13,19 @@
 //! Every server listens on `127.0.0.1:PORT` (`0` picks a free port), prints
 //! `listening 127.0.0.1:<port>` once bound, and serves `POST /webhooks/toran`.
 //!
-//! `print-request DIR` writes the request wrk sends (a ~1 KiB Toran
-//! `lead.captured`, signed with the bench secret): `DIR/body.json`,
+//! The request and the floor's verify and parse are the core benches' own
+//! (`crates/hookseal-core/benches/common`, included as a module), so both
+//! benches measure the same bytes against the same lower bound.
+//!
+//! `print-request DIR` writes the request wrk sends (the 1 KiB Toran
+//! `lead.captured` of the core benches, signed with the bench secret): `DIR/body.json`,
 //! `DIR/headers.txt` (one `Name: value` a line, for curl) and `DIR/post.lua`.
 
 #![forbid(unsafe_code)]
 
-use std::borrow::Cow;
+#[path = "../../../crates/hookseal-core/benches/common/mod.rs"]
+mod common;
+
 use std::hint::black_box;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -30,71 +36,17 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use bytes::Bytes;
-use hmac::{Hmac, KeyInit, Mac};
-use hookseal_core::{Provider, ProviderId, Secret, Signer, Toran, Verifier, samples};
+use common::{HmacSha256, Request, SECRET, secret};
+use hmac::{KeyInit, Mac};
+use hookseal_core::{Toran, Verifier};
 use http_body_util::BodyExt;
-use sha2::Sha256;
 
-/// The shared secret of the bench requests (not a real one).
-const SECRET: &str = "whsec_bench_0123456789abcdefghijklmnopqrstuvwxyz";
-/// The body is padded to exactly this many bytes.
-const BODY_LEN: usize = 1024;
 /// The route every server serves.
 const PATH: &str = "/webhooks/toran";
 
-fn secret() -> Secret {
-    Secret::new(SECRET).expect("non-empty secret")
-}
-
-/// Toran `lead.captured` with its `metadata.notes` lengthened so the body is
-/// exactly [`BODY_LEN`] bytes; every other byte is the bundled sample's.
-fn body() -> Vec<u8> {
-    let sample = samples::find(ProviderId::Toran, "lead.captured").expect("bundled sample");
-    let text = std::str::from_utf8(sample.body).expect("samples are UTF-8");
-    let old = r#""Hi! We'd like a quote for 40 seats. \"ASAP\" if possible, our trial ends Friday.""#;
-    assert_eq!(text.matches(old).count(), 1, "the sample's note changed");
-    let fixed = text.len() - old.len() + 2;
-    let mut note = old[1..old.len() - 1].to_owned();
-    for piece in [
-        " Also, could someone call me back before noon?",
-        "\\nWe are a team of twelve, split between Lisbon and Porto, and most of us work remotely on Fridays.",
-        " Our current provider charges per message, which is why we are looking around.",
-        "\\nIs there a discount for paying yearly, and can we try it for two weeks first?",
-        " Thanks a lot, and sorry for the long message — I wanted to give you the whole picture.",
-        "\\nBest regards, and have a nice day 🙂",
-        " P.S. we would also need invoices with our VAT number on them.",
-        " And one more thing: do you integrate with the calendar tool we already use?",
-        " If not, that is fine, we can manage by hand for a while.",
-        " Looking forward to hearing from you.",
-        " Cheers.",
-    ] {
-        if fixed + note.len() + piece.len() <= BODY_LEN {
-            note.push_str(piece);
-        }
-    }
-    while fixed + note.len() < BODY_LEN {
-        note.push(' ');
-    }
-    let padded = text.replacen(old, &format!("\"{note}\""), 1);
-    assert_eq!(padded.len(), BODY_LEN);
-    padded.into_bytes()
-}
-
-/// The headers Toran sends with `body`, signature included.
-fn headers(body: &[u8]) -> Vec<(&'static str, String)> {
-    let scheme = Toran::SCHEME;
-    vec![
-        ("Content-Type", "application/json".to_owned()),
-        ("User-Agent", "Toran-Webhook/1.0".to_owned()),
-        (scheme.signature_header(), Signer::new(&secret(), scheme.format()).sign(body)),
-        (scheme.event_header().expect("Toran sends an event header"), "lead.captured".to_owned()),
-    ]
-}
-
 /// Writes `body.json`, `headers.txt` and `post.lua` into `dir`.
 fn print_request(dir: &Path) -> std::io::Result<()> {
-    let body = body();
-    let headers = headers(&body);
+    let Request { body, headers, .. } = common::toran();
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("body.json"), &body)?;
     let mut lines = String::new();
@@ -119,8 +71,6 @@ async fn bare(body: Bytes) -> StatusCode {
     black_box(&body);
     StatusCode::OK
 }
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// What receivers commonly write.
 async fn hand(headers: HeaderMap, body: Bytes) -> StatusCode {
@@ -147,12 +97,13 @@ async fn hand(headers: HeaderMap, body: Bytes) -> StatusCode {
     }
 }
 
-/// The floor: the least any verifying receiver can do in an axum handler.
-/// The request is taken whole (no `HeaderMap` clone), the body collected as
-/// the `Bytes` extractor does, the signature hex-decoded and checked against
-/// a pre-keyed HMAC with `verify_slice`, and the body parsed into a borrowed
-/// struct of the lead's fields (`Cow` strings, timestamp left as text,
-/// unknown keys ignored). No body limit, no read timeout.
+/// The floor: the least any verifying receiver can do in an axum handler,
+/// which is the core benches' lower bound (`common`) behind axum. The request
+/// is taken whole (no `HeaderMap` clone), the body collected as the `Bytes`
+/// extractor does, the signature hex-decoded with a lookup table and checked
+/// against a pre-keyed HMAC with `verify_slice`, and the body parsed into
+/// `common::shapes::Toran` (borrowed strings, timestamp left as text, unknown
+/// keys ignored). No body limit, no read timeout.
 async fn floor(State(key): State<HmacSha256>, request: axum::extract::Request) -> StatusCode {
     let (parts, body) = request.into_parts();
     let Ok(body) = body.collect().await.map(http_body_util::Collected::to_bytes) else {
@@ -162,11 +113,7 @@ async fn floor(State(key): State<HmacSha256>, request: axum::extract::Request) -
         .headers
         .get("x-toran-signature")
         .and_then(|v| v.as_bytes().strip_prefix(b"sha256="))
-        .and_then(|digits| <[u8; 64]>::try_from(digits).ok())
-        .and_then(|digits| {
-            let mut tag = [0u8; 32];
-            hex::decode_to_slice(digits, &mut tag).ok().map(|()| tag)
-        })
+        .and_then(common::decode_hex)
     else {
         return StatusCode::UNAUTHORIZED;
     };
@@ -175,62 +122,13 @@ async fn floor(State(key): State<HmacSha256>, request: axum::extract::Request) -
     if mac.verify_slice(&tag).is_err() {
         return StatusCode::UNAUTHORIZED;
     }
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return StatusCode::BAD_REQUEST;
-    };
-    match serde_json::from_str::<BorrowedLead<'_>>(text) {
+    match common::parse_borrowed::<common::shapes::Toran<'_>>(&body) {
         Ok(lead) => {
             black_box(&lead);
             StatusCode::OK
         }
-        Err(_) => StatusCode::BAD_REQUEST,
+        Err(()) => StatusCode::BAD_REQUEST,
     }
-}
-
-/// Toran's lead with borrowed fields, for the floor.
-#[derive(serde::Deserialize)]
-#[allow(dead_code)] // read only through `black_box`
-struct BorrowedLead<'a> {
-    #[serde(borrow)]
-    event: Cow<'a, str>,
-    #[serde(borrow)]
-    lead_id: Cow<'a, str>,
-    #[serde(borrow)]
-    widget_id: Cow<'a, str>,
-    #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    email: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    phone: Option<Cow<'a, str>>,
-    #[serde(default)]
-    score: Option<f64>,
-    #[serde(borrow, default)]
-    tier: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    source: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    timestamp: Cow<'a, str>,
-    #[serde(borrow, default)]
-    metadata: BorrowedMetadata<'a>,
-}
-
-/// Toran's lead metadata with borrowed fields, for the floor.
-#[derive(serde::Deserialize, Default)]
-#[allow(dead_code)] // read only through `black_box`
-struct BorrowedMetadata<'a> {
-    #[serde(borrow, default)]
-    notes: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    utm_source: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    utm_medium: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    utm_campaign: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    company_name: Option<Cow<'a, str>>,
-    #[serde(default)]
-    test: bool,
 }
 
 async fn hookseal_axum(hookseal_axum::Webhook(event): hookseal_axum::Webhook<Toran>) -> StatusCode {
@@ -290,10 +188,7 @@ fn main() -> std::io::Result<()> {
     match mode.as_str() {
         "bare" => serve_axum(addr, Router::new().route(PATH, post(bare))),
         "hand" => serve_axum(addr, Router::new().route(PATH, post(hand))),
-        "floor" => {
-            let key = <HmacSha256 as KeyInit>::new_from_slice(SECRET.as_bytes()).expect("any key length");
-            serve_axum(addr, Router::new().route(PATH, post(floor)).with_state(key))
-        }
+        "floor" => serve_axum(addr, Router::new().route(PATH, post(floor)).with_state(common::prekeyed())),
         "hookseal-axum" => {
             let verifier = Verifier::<Toran>::new(secret());
             serve_axum(addr, Router::new().route(PATH, post(hookseal_axum)).with_state(verifier))

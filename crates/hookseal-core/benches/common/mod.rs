@@ -186,7 +186,7 @@ fn hex_digits(format: SignatureFormat, value: &str) -> Option<&str> {
 
 /// 64 hex digits to 32 bytes with a lookup table: as fast as ours (which the
 /// `hex` crate's general decoder is not), so the lower bound stays one.
-fn decode_hex(digits: &[u8]) -> Option<[u8; 32]> {
+pub fn decode_hex(digits: &[u8]) -> Option<[u8; 32]> {
     const VALUES: [u8; 256] = {
         let mut table = [0xFF; 256];
         let mut i = 0;
