@@ -68,6 +68,13 @@ pub enum Error {
     /// A replay window is configured but the signed body carries no usable timestamp.
     #[error("replay window is enabled but the signed body has no timestamp")]
     MissingTimestamp,
+    /// A header that the signature covers (a message id or a timestamp) is
+    /// absent, so the signature cannot be checked.
+    #[error("missing signed header `{header}`")]
+    MissingSignedHeader {
+        /// The header that was expected.
+        header: &'static str,
+    },
     /// The body is larger than the configured limit.
     #[error("body exceeds the {limit} byte limit")]
     BodyTooLarge {
@@ -90,6 +97,7 @@ impl Error {
             Self::MissingSignature { .. }
             | Self::MalformedSignature { .. }
             | Self::DuplicateSignature { .. }
+            | Self::MissingSignedHeader { .. }
             | Self::SignatureMismatch => 401,
             Self::BodyTooLarge { .. } => 413,
             Self::InvalidBody(_)
@@ -115,6 +123,7 @@ impl Error {
             Self::TimestampTooOld { .. } => "timestamp too old",
             Self::TimestampTooNew { .. } => "timestamp too far in the future",
             Self::MissingTimestamp => "missing timestamp",
+            Self::MissingSignedHeader { .. } => "missing signed header",
             Self::BodyTooLarge { .. } => "body too large",
         }
     }
@@ -140,6 +149,15 @@ pub enum SignatureFault {
     WrongLength,
     /// The hex part holds a character that is not a hex digit.
     NotHex,
+    /// The signature is not canonical base64 of 32 bytes.
+    NotBase64,
+    /// No entry of a signature list has a version this scheme honours (`v1`).
+    UnsupportedVersion,
+    /// The signed timestamp is not canonical Unix seconds (digits only, no
+    /// sign, no leading zero, no fraction, within the representable range).
+    InvalidTimestamp,
+    /// The signature header carries no timestamp (`t=`), or more than one.
+    MissingTimestamp,
 }
 
 impl fmt::Display for SignatureFault {
@@ -150,6 +168,10 @@ impl fmt::Display for SignatureFault {
             Self::UnexpectedPrefix => "expected bare hex without a prefix",
             Self::WrongLength => "expected 64 hex characters",
             Self::NotHex => "not hexadecimal",
+            Self::NotBase64 => "expected base64 of 32 bytes",
+            Self::UnsupportedVersion => "no signature of a supported version (v1)",
+            Self::InvalidTimestamp => "timestamp is not canonical Unix seconds",
+            Self::MissingTimestamp => "expected exactly one timestamp `t=`",
         })
     }
 }

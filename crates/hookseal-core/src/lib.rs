@@ -36,6 +36,7 @@
 //! Unknown event names are never an error: they parse into each provider's
 //! `Unknown` variant, which keeps the raw JSON.
 
+mod base64;
 pub mod connectgain;
 pub mod custom;
 mod error;
@@ -56,10 +57,16 @@ pub mod zapito;
 pub use error::{BodyError, BodyErrorKind, Error, SignatureFault};
 pub use event::{UnknownEvent, WebhookEvent};
 pub use extra::Extra;
-pub use headers::Headers;
-pub use provider::{ConnectGain, Custom, Provider, ProviderId, Tocc, Toran, Tuco, UnknownProvider, Zapito};
-pub use secret::{EmptySecret, KeyMatch, Secret};
-pub use signature::{Scheme, SignatureFormat, Signer};
+pub use headers::{HeaderName, Headers, InvalidHeaderName, MAX_CONFIGURED_NAMES};
+pub use provider::{
+    ConnectGain, Custom, GitHub, Provider, ProviderId, RequestFacts, StandardWebhooks, Stripe, Tocc, Toran, Tuco,
+    UnknownProvider, Zapito,
+};
+pub use secret::{EmptySecret, InvalidSecret, KeyMatch, MIN_WHSEC_BYTES, Secret};
+pub use signature::{
+    DEFAULT_TOLERANCE, HeaderRole, Message, Scheme, SchemeId, SecretEncoding, SignatureFormat, SignedContent, Signer,
+    UnknownScheme,
+};
 pub use verifier::{DEFAULT_BODY_LIMIT, NoSecrets, Verified, Verifier};
 
 /// Re-exported so the timestamps in events can be named without adding `chrono`.
