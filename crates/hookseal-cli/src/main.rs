@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use hookseal_core::{
-    ConnectGain, DEFAULT_BODY_LIMIT, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito,
-    samples,
+    ConnectGain, Custom, DEFAULT_BODY_LIMIT, Provider, ProviderId, SchemeId, Secret, Signer, Tocc, Toran, Tuco,
+    Verifier, WebhookEvent, Zapito, samples,
 };
 use zeroize::Zeroizing;
 
@@ -55,10 +55,25 @@ struct SecretArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["provider", "scheme"])))]
 struct SignArgs {
     /// The provider: tocc, toran, zapito, tuco or connectgain.
     #[arg(long, short)]
-    provider: ProviderId,
+    provider: Option<ProviderId>,
+    /// A ready scheme instead of a provider: standard-webhooks, github or stripe.
+    #[arg(long, short)]
+    scheme: Option<SchemeId>,
+    /// The message id to sign and send (standard-webhooks `webhook-id`,
+    /// github `X-GitHub-Delivery`); default: a new unique id.
+    #[arg(long, conflicts_with = "provider")]
+    id: Option<String>,
+    /// The Unix time to sign (standard-webhooks, stripe); default: now.
+    #[arg(long, value_name = "UNIX", conflicts_with = "provider")]
+    timestamp: Option<u64>,
+    /// The event name header's value (github `X-GitHub-Event`); default: the
+    /// body's `event` or `type`.
+    #[arg(long, value_name = "NAME", conflicts_with = "provider")]
+    event: Option<String>,
     /// The body to sign, byte for byte (default: standard input).
     #[arg(long, value_name = "FILE")]
     body: Option<PathBuf>,
@@ -67,15 +82,27 @@ struct SignArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["provider", "scheme"])))]
+#[command(group(clap::ArgGroup::new("signed").required(true).multiple(true).args(["signature", "header"])))]
 struct VerifyArgs {
     /// The provider: tocc, toran, zapito, tuco or connectgain.
     #[arg(long, short)]
-    provider: ProviderId,
-    /// The signature header's value, as received.
-    #[arg(long)]
-    signature: String,
+    provider: Option<ProviderId>,
+    /// A ready scheme instead of a provider: standard-webhooks, github or stripe.
+    #[arg(long, short)]
+    scheme: Option<SchemeId>,
+    /// A received header, `Name: value`, exactly as `hookseal sign` prints it
+    /// (repeat for each header).
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    header: Vec<String>,
+    /// Check the replay window as of this Unix time instead of now.
+    #[arg(long, value_name = "UNIX")]
+    at: Option<i64>,
+    /// The signature header's value, as received (with --provider).
+    #[arg(long, conflicts_with = "scheme")]
+    signature: Option<String>,
     /// The event header's value, as received (checked against the body).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "scheme")]
     event_header: Option<String>,
     /// The body, byte for byte as received (default: standard input).
     #[arg(long, value_name = "FILE")]
@@ -249,33 +276,90 @@ macro_rules! with_provider {
 fn sign(args: SignArgs) -> Outcome {
     let secret = args.secret.load()?;
     let body = read_body(args.body.as_deref(), DEFAULT_BODY_LIMIT)?;
-    let delivery = hookseal_sender::Delivery::builder(args.provider, "http://localhost/").secret(secret).json(body)?;
+    let mut builder = match (args.provider, args.scheme) {
+        (Some(provider), _) => hookseal_sender::Delivery::builder(provider, "http://localhost/"),
+        (None, Some(scheme)) => hookseal_sender::Delivery::builder(scheme, "http://localhost/"),
+        (None, None) => return Err(Failure::from("give --provider or --scheme")),
+    };
+    builder = builder.secret(secret);
+    if let Some(id) = args.id {
+        builder = builder.message_id(id);
+    }
+    if let Some(stamp) = args.timestamp {
+        let at = i64::try_from(stamp)
+            .ok()
+            .and_then(|secs| hookseal_core::chrono::DateTime::from_timestamp(secs, 0))
+            .ok_or_else(|| Failure(format!("--timestamp {stamp} is not a representable Unix time")))?;
+        builder = builder.sent_at(at);
+    }
+    if let Some(event) = args.event {
+        builder = builder.event_name(event);
+    }
+    let delivery = builder.json(body)?;
     for (name, value) in delivery.headers() {
         line(format_args!("{name}: {value}"))?;
     }
     Ok(())
 }
 
+/// `Name: value` (as `sign` prints it, and as curl's `-H` takes it) to a pair.
+fn parse_header(text: &str) -> Result<(&str, &str), Failure> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| Failure(format!("-H needs `Name: value`, got `{}`", text.escape_debug())))?;
+    let name = name.trim();
+    if hookseal_core::HeaderName::new(name).is_err() {
+        return Err(Failure(format!("-H: `{}` is not a header name", name.escape_debug())));
+    }
+    Ok((name, value.trim_matches([' ', '\t'])))
+}
+
 fn verify(args: VerifyArgs) -> Outcome {
     let verifier_secret = args.secret.load()?;
     let body = read_body(args.body.as_deref(), DEFAULT_BODY_LIMIT)?;
-    with_provider!(args.provider, P => verify_as::<P>(verifier_secret, &args, &body))
+    let mut headers: Vec<(&str, &str)> = args.header.iter().map(|h| parse_header(h)).collect::<Result<_, _>>()?;
+    let now = match args.at {
+        Some(secs) => hookseal_core::chrono::DateTime::from_timestamp(secs, 0)
+            .ok_or_else(|| Failure(format!("--at {secs} is not a representable Unix time")))?,
+        None => hookseal_core::chrono::Utc::now(),
+    };
+    match (args.provider, args.scheme) {
+        (Some(provider), _) => {
+            let scheme = provider.scheme();
+            if let Some(signature) = &args.signature {
+                headers.push((scheme.signature_header(), signature.as_str()));
+            }
+            if let (Some(name), Some(value)) = (scheme.event_header(), &args.event_header) {
+                headers.push((name, value.as_str()));
+            }
+            with_provider!(provider, P => verify_as(Verifier::<P>::new(verifier_secret), P::NAME, &headers, &body, now))
+        }
+        (None, Some(id)) => {
+            let scheme = id.scheme();
+            // Refuse a secret the scheme cannot read (a bad `whsec_`) with its reason, not a mismatch.
+            Signer::for_scheme(&verifier_secret, scheme)
+                .map_err(|err| Failure(format!("the secret cannot be read as {id} reads it: {err}")))?;
+            let verifier = Verifier::<Custom>::new(verifier_secret).with_scheme(scheme);
+            verify_as(verifier, id.name(), &headers, &body, now)
+        }
+        (None, None) => Err(Failure::from("give --provider or --scheme")),
+    }
 }
 
-fn verify_as<P: Provider>(secret: Secret, args: &VerifyArgs, body: &[u8]) -> Outcome {
-    let scheme = P::SCHEME;
-    let mut headers = vec![(scheme.signature_header(), args.signature.as_str())];
-    if let (Some(name), Some(value)) = (scheme.event_header(), &args.event_header) {
-        headers.push((name, value.as_str()));
-    }
-    let event = Verifier::<P>::new(secret)
-        .verify_event(&headers, body)
-        .map_err(|err| format!("rejected ({}): {err}", err.status()))?;
+fn verify_as<P: Provider>(
+    verifier: Verifier<P>,
+    label: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    now: hookseal_core::chrono::DateTime<hookseal_core::chrono::Utc>,
+) -> Outcome {
+    let event =
+        verifier.verify_event_at(&headers, body, now).map_err(|err| format!("rejected ({}): {err}", err.status()))?;
     line(format_args!("{}", serde_json::to_string_pretty(&event)?))?;
     let _ = writeln!(
         std::io::stderr(),
         "authentic {} {} (test: {}, idempotency key: {})",
-        P::NAME,
+        label,
         event.name(),
         event.is_test(),
         event.idempotency_key()
