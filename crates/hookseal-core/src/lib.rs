@@ -55,7 +55,7 @@ pub mod zapito;
 
 pub use error::{BodyError, BodyErrorKind, Error, SignatureFault};
 pub use event::{UnknownEvent, WebhookEvent};
-pub use extra::Extra;
+pub use extra::{Extra, Text, TextKind};
 pub use headers::Headers;
 pub use provider::{ConnectGain, Custom, Provider, ProviderId, Tocc, Toran, Tuco, UnknownProvider, Zapito};
 pub use secret::{EmptySecret, KeyMatch, Secret};

@@ -9,8 +9,8 @@
 
 use chrono::{DateTime, Utc};
 use hookseal_core::{
-    BodyErrorKind, ConnectGain, Custom, Error, Provider, Secret, SignatureFault, Signer, Tocc, Toran, Tuco, Verifier,
-    WebhookEvent, Zapito, connectgain, tocc, toran,
+    BodyErrorKind, ConnectGain, Custom, Error, Provider, Secret, SignatureFault, Signer, TextKind, Tocc, Toran, Tuco,
+    Verifier, WebhookEvent, Zapito, connectgain, tocc, toran,
 };
 use serde_json::Value;
 
@@ -145,11 +145,21 @@ fn deep_nesting_in_an_unknown_event_is_400() {
 #[test]
 fn deep_nesting_in_an_ignored_field_is_skipped_without_recursion() {
     // serde_json skips an unknown field with an explicit stack, not by
-    // recursion: a known event with a deep extra key is accepted unchanged.
+    // recursion: a known event with a deep extra key is accepted, and the
+    // key is kept as sent (issue 12), without being built into a tree.
     let plain = tocc_returning("30");
     let padded = plain.replacen(r#""id":"evt_1","#, &format!(r#""id":"evt_1","x":{},"#, deep_array(DEPTH)), 1);
     let event = open::<Tocc>(padded.as_bytes()).unwrap();
-    assert_eq!(event, open::<Tocc>(plain.as_bytes()).unwrap());
+    let (tocc::Event::CustomerReturning(deep), tocc::Event::CustomerReturning(mut flat)) =
+        (event.clone(), open::<Tocc>(plain.as_bytes()).unwrap())
+    else {
+        panic!("not a customer.returning");
+    };
+    assert_eq!(deep.extra.get_raw("x").map(|raw| raw.get().len()), Some(2 * DEPTH));
+    assert_eq!(deep.extra.get("x"), None, "too deep for a Value");
+    flat.extra = deep.extra.clone();
+    assert_eq!(deep, flat);
+    assert_eq!(tocc::Event::from_slice(&event.to_json()).unwrap(), event);
 }
 
 #[test]
@@ -264,9 +274,18 @@ fn a_huge_event_name_is_never_echoed_whole() {
 }
 
 #[test]
-fn lone_surrogate_escapes_are_400() {
-    let err = body_error::<Toran>(toran_body("1", r#"{"notes":"\ud800"}"#).as_bytes());
-    assert_eq!((err.kind(), err.path()), (BodyErrorKind::Syntax, "metadata.notes"), "{err}");
+fn lone_surrogate_escapes_are_400_in_a_string_field_and_kept_in_a_text_field() {
+    // Toran documents `name` as a string: no Rust string holds a lone surrogate.
+    let body = toran_body("1", "{}").replacen(r#""score""#, r#""name":"\ud800","score""#, 1);
+    let err = body_error::<Toran>(body.as_bytes());
+    assert_eq!((err.kind(), err.path()), (BodyErrorKind::Syntax, "name"), "{err}");
+    // `metadata.notes` has no documented type (issue 12): half an emoji, as
+    // JavaScript's `JSON.stringify` writes it, is kept as its JSON text.
+    let event = open::<Toran>(toran_body("1", r#"{"notes":"ok \ud83d"}"#).as_bytes()).unwrap();
+    let notes = event.lead().unwrap().metadata.notes.clone().unwrap();
+    assert_eq!((notes.as_str(), notes.kind()), (r#""ok \ud83d""#, TextKind::Json));
+    assert!(String::from_utf8(event.to_json()).unwrap().contains(r#""notes":"ok \ud83d""#));
+    assert_eq!(toran::Event::from_slice(&event.to_json()).unwrap(), event);
 }
 
 // ---------------------------------------------------------------- duplicate keys
