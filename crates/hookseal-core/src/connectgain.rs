@@ -8,10 +8,11 @@
 //!
 //! Every type in `data` is a guess, and a guess never refuses an event: the
 //! ids, names and other text are [`Text`]s, which take a string or any other
-//! JSON value (Zoom's `meeting_id` is a number); a deal's `value`, a
-//! recording's `duration` and a conversation's `previous_status` read as
-//! `None` when they are not a number (a status string), and the value is then
-//! kept in `extra`. Only what the contract documents is typed strictly:
+//! JSON value (Zoom's `meeting_id` is a number); a deal's `value` and a
+//! recording's `duration` read as `None` when they are not a number (or an
+//! integer beyond 2^53, which an `f64` would round), and a conversation's
+//! `previous_status` when it is not a string; the value is then kept in
+//! `extra`, as sent. Only what the contract documents is typed strictly:
 //! `event`, the signed `timestamp`, and a conversation's `status` (a string,
 //! `OPEN` or `CLOSED` or any other). Every key this version does not know, at
 //! the top level and in `data`, is kept in the object's `extra`.
@@ -145,7 +146,7 @@ families! {
         previous_stage: Text = optional,
         /// The deal's value (`None` if it was not sent as a number: the value is in `extra`).
         #[serde(serialize_with = "number::option::serialize")]
-        value: f64 = loose,
+        value: f64 = loose_number,
         /// The value's currency.
         currency: Text = optional,
         /// The contact the deal is with.
@@ -203,7 +204,7 @@ families! {
         recording_url: Text = optional,
         /// Length in seconds (`None` if it was not sent as a number: the value is in `extra`).
         #[serde(serialize_with = "number::option::serialize")]
-        duration: f64 = loose,
+        duration: f64 = loose_number,
     }
     /// Data of the `webhook.test` event.
     TestData {
@@ -563,6 +564,18 @@ mod tests {
         assert_eq!(deal.data.value, None);
         assert_eq!(deal.data.extra.get("value"), Some(serde_json::json!("12500.00")));
         assert_eq!(deal.data.extra.get("previous_status"), Some(serde_json::json!(3)));
+        // An integer an `f64` would round is kept exactly, not rounded.
+        for (value, typed) in [
+            ("12396119760600984845", None),
+            ("9007199254740992", Some(9_007_199_254_740_992.0)),
+            ("1.5e3", Some(1500.0)),
+        ] {
+            let body =
+                format!(r#"{{"event":"deal.updated","timestamp":"2026-04-23T15:58:02Z","data":{{"value":{value}}}}}"#);
+            let Event::DealUpdated(deal) = Event::from_json(&body).unwrap() else { panic!() };
+            assert_eq!(deal.data.value, typed, "{value}");
+            assert_eq!(deal.data.extra.get_raw("value").map(|raw| raw.get()), typed.is_none().then_some(value));
+        }
     }
 
     trait TapNull {

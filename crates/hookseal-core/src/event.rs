@@ -221,7 +221,13 @@ pub(crate) mod field {
     use serde_json::value::RawValue;
 
     use super::{Name, next_once, timestamp};
-    use crate::{Extra, Text};
+    use crate::Extra;
+
+    /// The text of a JSON string without escapes; `None` for any other value.
+    fn plain_str(raw: &RawValue) -> Option<&str> {
+        let text = raw.get().strip_prefix('"')?.strip_suffix('"')?;
+        (!text.contains('\\')).then_some(text)
+    }
 
     /// A required field of any type.
     pub(crate) mod required {
@@ -285,7 +291,14 @@ pub(crate) mod field {
                 return Err(de::Error::duplicate_field(field));
             }
             let raw: &'de RawValue = map.next_value()?;
-            *slot = Some(match serde_json::from_str::<Option<T>>(raw.get()) {
+            let read = match plain_str(raw) {
+                // A string without escapes, read in place (an open enum's value, say).
+                Some(text) => {
+                    T::deserialize(de::value::BorrowedStrDeserializer::<serde_json::Error>::new(text)).map(Some)
+                }
+                None => serde_json::from_str::<Option<T>>(raw.get()),
+            };
+            *slot = Some(match read {
                 Ok(value) => value,
                 Err(_) => {
                     extra.push_raw(Cow::Borrowed(field), raw);
@@ -321,6 +334,45 @@ pub(crate) mod field {
         pub(crate) use super::required::finish;
     }
 
+    /// An optional number of a guessed type: a value that is not a number
+    /// (`"12500.00"`), or an integer beyond what an `f64` holds exactly
+    /// (2^53), reads as `None` and is kept in `extra` under the field's name.
+    pub(crate) mod loose_number {
+        use super::*;
+
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+
+        pub(crate) fn next<'de, A: MapAccess<'de>>(
+            map: &mut A,
+            slot: &mut Option<Option<f64>>,
+            field: &'static str,
+            extra: &mut Extra,
+        ) -> Result<(), A::Error> {
+            if slot.is_some() {
+                return Err(de::Error::duplicate_field(field));
+            }
+            let raw: &'de RawValue = map.next_value()?;
+            let json = raw.get();
+            let read = match json.as_bytes().first() {
+                Some(b'n') => Some(None),
+                // A JSON number is valid Rust float syntax, read exactly rounded.
+                Some(b'-' | b'0'..=b'9') => json
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|value| value.abs() <= EXACT || json.contains(['.', 'e', 'E']))
+                    .map(Some),
+                _ => None,
+            };
+            *slot = Some(read.unwrap_or_else(|| {
+                extra.push_raw(Cow::Borrowed(field), raw);
+                None
+            }));
+            Ok(())
+        }
+
+        pub(crate) use super::optional::finish;
+    }
+
     /// An optional timestamp of a guessed type: a value that is not a
     /// timestamp reads as `None` and is kept in `extra` under the field's name.
     pub(crate) mod loose_time {
@@ -336,12 +388,11 @@ pub(crate) mod field {
                 return Err(de::Error::duplicate_field(field));
             }
             let raw: &'de RawValue = map.next_value()?;
-            let read = match raw.get() {
-                "null" => Some(None),
-                _ => Some(Text::from_raw(raw))
-                    .filter(Text::is_string)
-                    .and_then(|text| timestamp::parse(&text).ok())
-                    .map(Some),
+            let read = match (raw.get(), plain_str(raw)) {
+                ("null", _) => Some(None),
+                (_, Some(text)) => timestamp::parse(text).ok().map(Some),
+                // A timestamp has no escape in it; anything else is kept as sent.
+                (_, None) => None,
             };
             *slot = Some(read.unwrap_or_else(|| {
                 extra.push_raw(Cow::Borrowed(field), raw);

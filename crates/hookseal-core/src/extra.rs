@@ -18,12 +18,17 @@ use crate::event::Name;
 /// Providers document few of their field types, and a guessed type must
 /// never refuse an authentic event: an id may arrive as `"84712093456"` or
 /// as `84712093456` (Zoom's meeting ids are numbers). A string reads as its
-/// text; a number as its JSON text, every digit kept (`84712093456`,
-/// `1.50`); any other value (`true`, an object, an array, `null` where the
-/// field is required, or a string no Rust string can hold, such as a lone
-/// surrogate escape `"\ud800"`) as its JSON text, exactly as sent. [`kind`](Self::kind)
-/// says which, and [`WebhookEvent::to_json`] writes it back as it came: a
-/// number stays a number.
+/// text; a number as its JSON text (`84712093456`: every digit of an integer
+/// that fits 64 bits; any other number as the shortest text of the same
+/// `f64`, `1.50` as `1.5`); any other value (`true`, an object, an array,
+/// `null` where the field is required) as its compact JSON text.
+/// [`kind`](Self::kind) says which, and [`WebhookEvent::to_json`] writes it
+/// back as the same JSON value: a number stays a number.
+///
+/// The one limit is serde_json's: an array or object nested more than 128
+/// levels deep in the whole body is refused (the unknown keys in [`Extra`]
+/// have no such limit: their text is kept, never built into a tree), and so
+/// is a string that is not Unicode (a lone surrogate escape, `"\ud800"`).
 ///
 /// ```
 /// use hookseal_core::{Text, TextKind, WebhookEvent, connectgain};
@@ -42,12 +47,7 @@ use crate::event::Name;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
-/// It reads JSON text only (`serde_json::from_str` or `from_slice`, as
-/// [`WebhookEvent::from_json`] does), which is what lets it keep a number's
-/// exact digits.
-///
 /// [`WebhookEvent::to_json`]: crate::WebhookEvent::to_json
-/// [`WebhookEvent::from_json`]: crate::WebhookEvent::from_json
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Text {
     /// The string's text, or the JSON text of any other value.
@@ -62,11 +62,10 @@ pub enum TextKind {
     /// A JSON string: the text is the string, unescaped.
     #[default]
     String,
-    /// A JSON number: the text is its JSON text, exactly as sent.
+    /// A JSON number: the text is its JSON text (see [`Text`]).
     Number,
-    /// Any other JSON value (`true`, `false`, `null`, an object, an array,
-    /// or a string with a lone surrogate escape): the text is its JSON text,
-    /// exactly as sent.
+    /// Any other JSON value (`true`, `false`, `null`, an object, an array):
+    /// the text is its compact JSON text.
     Json,
 }
 
@@ -111,26 +110,9 @@ impl Text {
         }
     }
 
-    /// Reads a value from its JSON text.
-    pub(crate) fn from_raw(raw: &RawValue) -> Self {
-        let json = raw.get();
-        match json.as_bytes().first() {
-            Some(b'"') => {
-                let inner = &json[1..json.len() - 1];
-                if !inner.contains('\\') {
-                    return Self { text: inner.to_owned(), kind: TextKind::String };
-                }
-                match serde_json::from_str::<String>(json) {
-                    Ok(text) => Self { text, kind: TextKind::String },
-                    // A lone surrogate escape (`"\ud800"`, as JavaScript's
-                    // `JSON.stringify` writes half an emoji): no Rust string
-                    // holds it, so its JSON text is kept, exactly as sent.
-                    Err(_) => Self { text: json.to_owned(), kind: TextKind::Json },
-                }
-            }
-            Some(b'-' | b'0'..=b'9') => Self { text: json.to_owned(), kind: TextKind::Number },
-            _ => Self { text: json.to_owned(), kind: TextKind::Json },
-        }
+    /// A number or any other non-string value, from its JSON text.
+    fn json(text: String, kind: TextKind) -> Self {
+        Self { text, kind }
     }
 }
 
@@ -237,10 +219,59 @@ impl Serialize for Text {
     }
 }
 
-/// Any JSON value; reads JSON text (`serde_json::from_str` or `from_slice`).
+/// Any JSON value: a string in one pass, as a `String` field reads it.
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <&'de RawValue>::deserialize(deserializer).map(Self::from_raw)
+        struct Visitor;
+
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = Text;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Text, E> {
+                Ok(Text::new(text))
+            }
+
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Text, E> {
+                Ok(Text::new(text))
+            }
+
+            fn visit_u64<E: de::Error>(self, number: u64) -> Result<Text, E> {
+                Ok(Text::json(number.to_string(), TextKind::Number))
+            }
+
+            fn visit_i64<E: de::Error>(self, number: i64) -> Result<Text, E> {
+                Ok(Text::json(number.to_string(), TextKind::Number))
+            }
+
+            fn visit_f64<E: de::Error>(self, number: f64) -> Result<Text, E> {
+                // serde_json reads every finite JSON number (`float_roundtrip`).
+                Ok(Text::json(Value::from(number).to_string(), TextKind::Number))
+            }
+
+            fn visit_bool<E: de::Error>(self, flag: bool) -> Result<Text, E> {
+                Ok(Text::json(flag.to_string(), TextKind::Json))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
+                Ok(Text::json("null".to_owned(), TextKind::Json))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Text, A::Error> {
+                let value = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(Text::json(value.to_string(), TextKind::Json))
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Text, A::Error> {
+                let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Text::json(value.to_string(), TextKind::Json))
+            }
+        }
+
+        deserializer.deserialize_any(Visitor)
     }
 }
 

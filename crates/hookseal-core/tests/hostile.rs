@@ -9,8 +9,8 @@
 
 use chrono::{DateTime, Utc};
 use hookseal_core::{
-    BodyErrorKind, ConnectGain, Custom, Error, Provider, Secret, SignatureFault, Signer, TextKind, Tocc, Toran, Tuco,
-    Verifier, WebhookEvent, Zapito, connectgain, tocc, toran,
+    BodyErrorKind, ConnectGain, Custom, Error, Provider, Secret, SignatureFault, Signer, Tocc, Toran, Tuco, Verifier,
+    WebhookEvent, Zapito, connectgain, tocc, toran,
 };
 use serde_json::Value;
 
@@ -226,7 +226,10 @@ fn hundred_digit_integers_become_the_nearest_f64() {
         .unwrap()
     {
         connectgain::Event::DealCreated(p) => {
-            assert_eq!(p.data.value, Some(1e99));
+            // A deal's `value` is a guessed type (issue 12): an integer an
+            // `f64` would round is not read as one, but kept as sent.
+            assert_eq!(p.data.value, None);
+            assert_eq!(p.data.extra.get_raw("value").map(|raw| raw.get()), Some(DIGITS_100));
             assert_eq!(p.data.extra.get_raw("big").map(|raw| raw.get()), Some(DIGITS_100));
         }
         other => panic!("unexpected {other:?}"),
@@ -274,18 +277,9 @@ fn a_huge_event_name_is_never_echoed_whole() {
 }
 
 #[test]
-fn lone_surrogate_escapes_are_400_in_a_string_field_and_kept_in_a_text_field() {
-    // Toran documents `name` as a string: no Rust string holds a lone surrogate.
-    let body = toran_body("1", "{}").replacen(r#""score""#, r#""name":"\ud800","score""#, 1);
-    let err = body_error::<Toran>(body.as_bytes());
-    assert_eq!((err.kind(), err.path()), (BodyErrorKind::Syntax, "name"), "{err}");
-    // `metadata.notes` has no documented type (issue 12): half an emoji, as
-    // JavaScript's `JSON.stringify` writes it, is kept as its JSON text.
-    let event = open::<Toran>(toran_body("1", r#"{"notes":"ok \ud83d"}"#).as_bytes()).unwrap();
-    let notes = event.lead().unwrap().metadata.notes.clone().unwrap();
-    assert_eq!((notes.as_str(), notes.kind()), (r#""ok \ud83d""#, TextKind::Json));
-    assert!(String::from_utf8(event.to_json()).unwrap().contains(r#""notes":"ok \ud83d""#));
-    assert_eq!(toran::Event::from_slice(&event.to_json()).unwrap(), event);
+fn lone_surrogate_escapes_are_400() {
+    let err = body_error::<Toran>(toran_body("1", r#"{"notes":"\ud800"}"#).as_bytes());
+    assert_eq!((err.kind(), err.path()), (BodyErrorKind::Syntax, "metadata.notes"), "{err}");
 }
 
 // ---------------------------------------------------------------- duplicate keys

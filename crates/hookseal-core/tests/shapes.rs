@@ -147,13 +147,19 @@ fn any_json() -> impl Strategy<Value = Value> {
 /// `null` member of an object is dropped (an optional field sent as `null` is
 /// written back absent), and every RFC 3339 timestamp is written in one form
 /// (a typed timestamp is written the provider's way: `12:00:00.000Z` for
-/// `12:00:00Z` on Zapito).
+/// `12:00:00Z` on Zapito), and a number with no fraction as an integer.
 fn normalized(value: Value) -> Value {
     match value {
         Value::Object(map) => {
             Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, normalized(v))).collect())
         }
         Value::Array(items) => Value::Array(items.into_iter().map(normalized).collect()),
+        // A float without a fraction is written as an integer, as JavaScript writes it.
+        Value::Number(number)
+            if number.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() < 9e15) && number.is_f64() =>
+        {
+            Value::from(number.as_f64().unwrap() as i64)
+        }
         Value::String(text) => match chrono::DateTime::parse_from_rfc3339(&text) {
             Ok(time) => Value::String(time.to_utc().to_rfc3339()),
             Err(_) => Value::String(text),
