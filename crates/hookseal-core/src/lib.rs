@@ -56,7 +56,7 @@ pub mod zapito;
 
 pub use error::{BodyError, BodyErrorKind, Error, SignatureFault};
 pub use event::{UnknownEvent, WebhookEvent};
-pub use extra::Extra;
+pub use extra::{Extra, Text, TextKind};
 pub use headers::{HeaderName, Headers, InvalidHeaderName, MAX_CONFIGURED_NAMES};
 pub use provider::{
     ConnectGain, Custom, GitHub, Provider, ProviderId, RequestFacts, StandardWebhooks, Stripe, Tocc, Toran, Tuco,
