@@ -4,9 +4,10 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 use axum::RequestExt;
+use axum::body::HttpBody;
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::response::IntoResponse;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use hookseal_core::{Provider, Verifier};
 use http::HeaderMap;
 use http::header::CONTENT_LENGTH;
@@ -72,7 +73,7 @@ pub struct Webhook<P: Provider, R = WebhookRejection>(pub <P::Event as Tagged<P,
 /// [`Bytes`].
 ///
 /// ```
-/// use bytes::Bytes;
+/// use bytes::{Bytes, BytesMut};
 /// use hookseal_axum::VerifiedBody;
 /// use hookseal_core::Tuco;
 ///
@@ -179,15 +180,56 @@ where
 /// [`WebhookConfig`] read timeout (reading stops then).
 pub(crate) async fn read_body(req: Request, limit: usize) -> Result<(Parts, Bytes), WebhookRejection> {
     let (parts, body) = req.with_limited_body().into_parts();
-    if declared_length(&parts.headers).is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
+    let declared = declared_length(&parts.headers);
+    if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
         return Err(WebhookRejection::BodyTooLarge { limit });
     }
+    let reserve = declared.map_or(0, |length| usize::try_from(length).unwrap_or(usize::MAX)).min(MAX_PREALLOCATION);
     let after = parts.extensions.get::<WebhookConfig>().copied().unwrap_or_default().get_read_timeout();
-    match tokio::time::timeout(after, Limited::new(body, limit).collect()).await {
-        Ok(Ok(collected)) => Ok((parts, collected.to_bytes())),
+    match tokio::time::timeout(after, collect(Limited::new(body, limit), reserve)).await {
+        Ok(Ok(body)) => Ok((parts, body)),
         Ok(Err(err)) => Err(classify(&*err, limit)),
         Err(_elapsed) => Err(WebhookRejection::Timeout { after }),
     }
+}
+
+/// Largest buffer reserved up front, whatever `Content-Length` claims.
+const MAX_PREALLOCATION: usize = 64 * 1024;
+
+/// Reads a (limited) body into **one** buffer.
+///
+/// `http_body_util::Collected` keeps every data frame as its own `Bytes`, and
+/// each of those pins the transport buffer it was cut from: a body sent in
+/// one-byte chunks then holds tens of times its size. Here a body that
+/// arrives in one frame is kept as that frame (no copy); from the second
+/// frame on, the frames are copied into one growing buffer and dropped, so
+/// what the request holds stays about the size of the body, which `Limited`
+/// bounds.
+async fn collect<B>(mut body: B, reserve: usize) -> Result<Bytes, B::Error>
+where
+    B: HttpBody<Data = Bytes> + Unpin,
+{
+    let mut first: Option<Bytes> = None;
+    let mut buffer = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else {
+            // Trailers carry nothing the signature covers.
+            continue;
+        };
+        if data.is_empty() {
+            continue;
+        }
+        match first.take() {
+            None if buffer.is_empty() => first = Some(data),
+            None => buffer.extend_from_slice(&data),
+            Some(head) => {
+                buffer.reserve(reserve.max(head.len() + data.len()));
+                buffer.extend_from_slice(&head);
+                buffer.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| buffer.freeze()))
 }
 
 /// The request's `Content-Length`, if it has a readable one.
