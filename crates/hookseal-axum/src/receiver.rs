@@ -11,8 +11,11 @@
 //! Anything else gets the [`WebhookRejection`] status and text: `401` for
 //! any signature problem, `400` for an authentic but unusable body, `413` for
 //! a body over the limit, `408` for a body not received within the read
-//! timeout (10 s unless set with [`Receiver::read_timeout`]), and `404` with
-//! `unknown provider` for any other `{provider}`.
+//! timeout (10 s unless set with [`Receiver::read_timeout`]), `404` with
+//! `unknown provider` for any other `{provider}`, and `404 not found` for any
+//! other path. A `413` or `404` answered before the body was read still
+//! reaches a client that is sending it: the rest of the body is drained
+//! (bounded, see [`WebhookConfig`]).
 //!
 //! It is built from the same [`Webhook`] extractor and the state pattern shown
 //! in the crate docs, and is what `examples/axum_receiver.rs` serves. Use it
@@ -42,13 +45,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
 use axum::{Extension, Router};
 use hookseal_core::{ConnectGain, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, Zapito};
 use http::StatusCode;
 
+use crate::extract::drain_request;
 use crate::{DEFAULT_READ_TIMEOUT, Webhook, WebhookConfig, WebhookRejection};
 
 /// The route the receiver serves, with `{provider}` one of the five names.
@@ -187,6 +191,7 @@ impl Receiver {
             .route("/webhooks/tuco", endpoint::<Tuco>(ProviderId::Tuco))
             .route("/webhooks/connectgain", endpoint::<ConnectGain>(ProviderId::ConnectGain))
             .route(ROUTE, post(unknown_provider))
+            .fallback(not_found)
             // The verifiers' limit governs (checked before reading); axum's default would only blur it.
             .layer(DefaultBodyLimit::disable())
             .layer(Extension(WebhookConfig::new().read_timeout(self.state.read_timeout)))
@@ -241,7 +246,9 @@ where
 /// Longest provider name echoed in a 404's reason.
 const MAX_ECHO: usize = 64;
 
-async fn unknown_provider(State(state): State<ReceiverState>, Path(name): Path<String>) -> Response {
+async fn unknown_provider(State(state): State<ReceiverState>, Path(name): Path<String>, req: Request) -> Response {
+    // Answered without reading the body: the rest is drained so that the 404 reaches the client.
+    drain_request(req);
     state.observe(|| {
         let shown: String = name.chars().take(MAX_ECHO).collect();
         Outcome::Rejected {
@@ -251,4 +258,10 @@ async fn unknown_provider(State(state): State<ReceiverState>, Path(name): Path<S
         }
     });
     (StatusCode::NOT_FOUND, "unknown provider").into_response()
+}
+
+/// Any other path: `404 not found`, the body drained like the unknown provider's (no outcome reported).
+async fn not_found(req: Request) -> Response {
+    drain_request(req);
+    (StatusCode::NOT_FOUND, "not found").into_response()
 }

@@ -371,3 +371,36 @@ fn listen_keeps_serving_when_its_standard_output_is_closed() {
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+/// The Node.js client of the adapters' early-answer tests (one copy, kept with hookseal-axum's).
+const NODE_SCRIPT: &str = include_str!("../../hookseal-axum/tests/node/early_answers.js");
+
+/// How many times each early answer is tried with Node's `http` client.
+const NODE_TRIES: usize = 40;
+
+/// Posts a `body_bytes` body to `url` [`NODE_TRIES`] times with Node.js's
+/// `http` client (head first, body after it) and returns what each try got.
+fn node_statuses(url: &str, body_bytes: usize) -> Vec<String> {
+    let script = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("early_answers.js");
+    std::fs::write(&script, NODE_SCRIPT).unwrap();
+    let mut command = std::process::Command::new("node");
+    command.arg(&script).args([url, &body_bytes.to_string(), &NODE_TRIES.to_string(), "length"]);
+    let out = run(&mut command);
+    assert!(out.status.success(), "node (Node.js) must be installed to run this test: {}", out.stderr);
+    out.lines()
+}
+
+fn assert_all(lines: &[String], status: &str) {
+    assert_eq!(lines.len(), NODE_TRIES, "{lines:?}");
+    let got = lines.iter().filter(|line| *line == status).count();
+    assert_eq!(got, NODE_TRIES, "only {got} of {NODE_TRIES} tries got {status}: {lines:?}");
+}
+
+#[test]
+fn listen_early_404_and_413_reach_a_node_client_still_sending_the_body() {
+    let limit = 64 * 1024;
+    let listen = Listen::start(&["--quiet", "--max-body", &limit.to_string()]);
+    assert_all(&node_statuses(&listen.url("stripe"), 1024 * 1024), "404");
+    assert_all(&node_statuses(&listen.url("toran"), 32 * limit), "413");
+    assert_stopped(listen);
+}
