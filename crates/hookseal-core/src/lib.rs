@@ -38,6 +38,7 @@
 
 pub mod connectgain;
 pub mod custom;
+pub mod env;
 mod error;
 mod event;
 mod extra;
