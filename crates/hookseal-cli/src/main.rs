@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use hookseal_core::env::{self, ProviderSecrets};
 use hookseal_core::{
     ConnectGain, Custom, DEFAULT_BODY_LIMIT, Provider, ProviderId, SchemeId, Secret, Signer, Tocc, Toran, Tuco,
     Verifier, WebhookEvent, Zapito, samples,
@@ -34,6 +35,13 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Receive webhooks of all five providers at POST /webhooks/{provider}.
+    ///
+    /// Each provider is verified with its own secret, from HOOKSEAL_SECRET_TOCC,
+    /// HOOKSEAL_SECRET_TORAN, HOOKSEAL_SECRET_ZAPITO, HOOKSEAL_SECRET_TUCO and
+    /// HOOKSEAL_SECRET_CONNECTGAIN (during a rotation, several separated by
+    /// spaces, the new one first), so that a delivery captured for one provider
+    /// cannot be replayed to another's route. HOOKSEAL_SECRET (or --secret-file)
+    /// is a fallback for the providers without their own, with a warning.
     Listen(listen::ListenArgs),
     /// Sign and deliver an event, with the provider's retry policy.
     Send(send::SendArgs),
@@ -50,6 +58,7 @@ enum Command {
 struct SecretArgs {
     /// Read the signing secret from this file (its first line); without it,
     /// the secret is read from the environment variable HOOKSEAL_SECRET.
+    /// (`listen` reads each provider's own HOOKSEAL_SECRET_<PROVIDER> first.)
     #[arg(long, value_name = "PATH")]
     secret_file: Option<PathBuf>,
 }
@@ -196,33 +205,93 @@ impl SecretArgs {
     /// The secret, from `--secret-file` or `HOOKSEAL_SECRET`.
     pub(crate) fn load(&self) -> Result<Secret, Failure> {
         let text = match &self.secret_file {
-            Some(path) => {
-                let cannot = |err: &dyn std::fmt::Display| format!("cannot read secret file {}: {err}", path.display());
-                // Room for the whole file up front, so that reading never
-                // moves it and leaves a copy behind; wiped when dropped.
-                let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_SECRET_FILE + 1));
-                let cap = u64::try_from(MAX_SECRET_FILE).unwrap_or(u64::MAX).saturating_add(1);
-                std::fs::File::open(path)
-                    .and_then(|file| file.take(cap).read_to_end(&mut bytes))
-                    .map_err(|err| cannot(&err))?;
-                if bytes.len() > MAX_SECRET_FILE {
-                    return Err(Failure(cannot(&format_args!("larger than {MAX_SECRET_FILE} bytes"))));
-                }
-                let text = std::str::from_utf8(&bytes).map_err(|_| cannot(&"not UTF-8 text"))?;
-                text.lines().next().unwrap_or_default().to_owned()
-            }
-            None => match std::env::var("HOOKSEAL_SECRET") {
-                Ok(text) => text,
-                Err(std::env::VarError::NotPresent) => {
-                    return Err(Failure::from("no secret: set HOOKSEAL_SECRET or pass --secret-file PATH"));
-                }
-                Err(std::env::VarError::NotUnicode(_)) => {
-                    return Err(Failure::from("HOOKSEAL_SECRET is not valid Unicode"));
-                }
-            },
+            Some(path) => read_secret_file(path)?,
+            None => shared_from_env()?
+                .ok_or_else(|| Failure::from("no secret: set HOOKSEAL_SECRET or pass --secret-file PATH"))?,
         };
         Secret::new(text).map_err(|_| Failure::from("the secret is empty"))
     }
+
+    /// Each provider's secrets, for `listen`: `HOOKSEAL_SECRET_<PROVIDER>` (several separated
+    /// by whitespace during a rotation), else the shared one from `--secret-file` or
+    /// `HOOKSEAL_SECRET`; with the warning to print when some providers share it.
+    pub(crate) fn load_per_provider(&self) -> Result<(ProviderSecrets, Option<String>), Failure> {
+        let mut failure = None;
+        let lookup = |name: &str| {
+            if name == env::SHARED_VAR {
+                let shared = match &self.secret_file {
+                    Some(path) => read_secret_file(path).map(Some),
+                    None => shared_from_env(),
+                };
+                return shared.map_err(|err| failure = Some(err)).ok().flatten();
+            }
+            match std::env::var(name) {
+                Ok(value) => Some(value),
+                Err(std::env::VarError::NotPresent) => None,
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    failure = Some(Failure(format!("{name} is not valid Unicode")));
+                    None
+                }
+            }
+        };
+        let secrets = ProviderSecrets::from_lookup(lookup);
+        if let Some(failure) = failure {
+            return Err(failure);
+        }
+        let secrets = secrets.map_err(|err| match (&self.secret_file, err) {
+            (Some(path), env::SecretsError::Empty { var }) if var == env::SHARED_VAR => {
+                Failure(format!("the secret is empty (--secret-file {})", path.display()))
+            }
+            (None, env::SecretsError::Empty { var }) if var == env::SHARED_VAR => {
+                Failure::from("the secret is empty (HOOKSEAL_SECRET)")
+            }
+            (_, env::SecretsError::Missing { providers, vars }) => Failure(format!(
+                "no secret for {providers}: set {vars} (or, not advised, one secret for all: HOOKSEAL_SECRET or \
+                 --secret-file PATH)"
+            )),
+            (_, err) => Failure(err.to_string()),
+        })?;
+        let shared = secrets.shared();
+        let warning = (!shared.is_empty()).then(|| {
+            let from = match &self.secret_file {
+                Some(path) => format!("--secret-file {}", path.display()),
+                None => env::SHARED_VAR.to_owned(),
+            };
+            let names: Vec<_> = shared.iter().map(|p| p.name()).collect();
+            let vars: Vec<_> = shared.iter().map(|p| env::var_name(*p)).collect();
+            format!(
+                "warning: {} share one secret ({from}): a delivery captured for one of them would verify on \
+                 another's route; set {} instead",
+                names.join(", "),
+                vars.join(", ")
+            )
+        });
+        Ok((secrets, warning))
+    }
+}
+
+/// `HOOKSEAL_SECRET`, if set.
+fn shared_from_env() -> Result<Option<String>, Failure> {
+    match std::env::var(env::SHARED_VAR) {
+        Ok(text) => Ok(Some(text)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Failure::from("HOOKSEAL_SECRET is not valid Unicode")),
+    }
+}
+
+/// The first line of a secret file.
+fn read_secret_file(path: &Path) -> Result<String, Failure> {
+    let cannot = |err: &dyn std::fmt::Display| format!("cannot read secret file {}: {err}", path.display());
+    // Room for the whole file up front, so that reading never
+    // moves it and leaves a copy behind; wiped when dropped.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_SECRET_FILE + 1));
+    let cap = u64::try_from(MAX_SECRET_FILE).unwrap_or(u64::MAX).saturating_add(1);
+    std::fs::File::open(path).and_then(|file| file.take(cap).read_to_end(&mut bytes)).map_err(|err| cannot(&err))?;
+    if bytes.len() > MAX_SECRET_FILE {
+        return Err(Failure(cannot(&format_args!("larger than {MAX_SECRET_FILE} bytes"))));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| cannot(&"not UTF-8 text"))?;
+    Ok(text.lines().next().unwrap_or_default().to_owned())
 }
 
 /// Reads a body from a file, or from standard input, refusing more than `limit` bytes.

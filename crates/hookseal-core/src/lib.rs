@@ -39,6 +39,7 @@
 mod base64;
 pub mod connectgain;
 pub mod custom;
+pub mod env;
 mod error;
 mod event;
 mod extra;
