@@ -35,6 +35,10 @@
 //!
 //! Unknown event names are never an error: they parse into each provider's
 //! `Unknown` variant, which keeps the raw JSON.
+//!
+//! Another sender of HMAC-SHA256 webhooks can be verified with [`Custom`]
+//! (raw JSON events), or given a provider type of its own with your own
+//! typed events: see the guide [`own_provider`].
 
 pub mod connectgain;
 pub mod custom;
@@ -42,6 +46,7 @@ mod error;
 mod event;
 mod extra;
 mod headers;
+pub mod own_provider;
 mod provider;
 pub mod report;
 pub mod samples;
