@@ -2,6 +2,7 @@
 
 mod config;
 mod extract;
+pub mod metrics;
 pub mod receiver;
 mod rejection;
 #[cfg(feature = "testing")]
