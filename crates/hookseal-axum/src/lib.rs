@@ -2,8 +2,11 @@
 
 mod config;
 mod extract;
+pub mod metrics;
 pub mod receiver;
 mod rejection;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use config::{DEFAULT_DRAIN_LIMIT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_READ_TIMEOUT, WebhookConfig};
 pub use extract::{Tagged, VerifiedBody, Webhook, WebhookJson};

@@ -125,8 +125,10 @@ struct EventsArgs {
     /// Only this provider's events.
     #[arg(long, short)]
     provider: Option<ProviderId>,
-    /// Print this event's sample payload (needs --provider).
-    #[arg(long, requires = "provider")]
+    /// Print this sample's payload: an event name (its first sample) or a
+    /// sample name (shown in brackets). --provider is needed only when
+    /// several providers have that name.
+    #[arg(long, value_name = "NAME")]
     event: Option<String>,
 }
 
@@ -436,14 +438,16 @@ fn verify_as<P: Provider>(
     Ok(())
 }
 
+/// The legend printed under a listing that shows sample names in brackets.
+const SAMPLE_LEGEND: &str = "[name]: a sample with its own name (a variant, or the test event): \
+pass that name to --event to pick it; an event name picks its first sample";
+
 fn events(args: EventsArgs) -> Outcome {
-    if let (Some(provider), Some(name)) = (args.provider, &args.event) {
-        let sample = samples::find(provider, name).ok_or_else(|| {
-            format!("unknown event `{name}` for {provider} (see `hookseal events --provider {provider}`)")
-        })?;
-        return body_out(sample.body);
+    if let Some(name) = &args.event {
+        return body_out(find_sample(args.provider, name)?.body);
     }
     let providers = args.provider.map_or_else(|| ProviderId::ALL.to_vec(), |p| vec![p]);
+    let mut bracketed = false;
     for provider in providers {
         line(format_args!("{} ({})", provider.name(), provider.display_name()))?;
         for sample in samples::for_provider(provider) {
@@ -451,10 +455,32 @@ fn events(args: EventsArgs) -> Outcome {
             let name = if sample.name == sample.event {
                 sample.event.to_owned()
             } else {
+                bracketed = true;
                 format!("{} [{}]", sample.event, sample.name)
             };
             line(format_args!("  {name}{note}"))?;
         }
     }
+    if bracketed {
+        line(format_args!("\n{SAMPLE_LEGEND}"))?;
+    }
     Ok(())
+}
+
+/// The sample `name` of `provider`, or of the one provider that has it.
+pub(crate) fn find_sample(provider: Option<ProviderId>, name: &str) -> Result<&'static samples::Sample, Failure> {
+    if let Some(provider) = provider {
+        return samples::find(provider, name).ok_or_else(|| {
+            Failure(format!("unknown event `{name}` for {provider} (see `hookseal events --provider {provider}`)"))
+        });
+    }
+    let found: Vec<&samples::Sample> = ProviderId::ALL.iter().filter_map(|&p| samples::find(p, name)).collect();
+    match found.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Failure(format!("unknown event `{name}` (see `hookseal events`)"))),
+        several => {
+            let names: Vec<&str> = several.iter().map(|s| s.provider.name()).collect();
+            Err(Failure(format!("event `{name}` is sent by several providers ({}): pass --provider", names.join(", "))))
+        }
+    }
 }

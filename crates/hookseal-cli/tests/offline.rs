@@ -16,7 +16,12 @@ const SUBCOMMANDS: [&str; 5] = ["listen", "send", "sign", "verify", "events"];
 fn events_lists_every_provider_and_every_sample() {
     let out = run(hookseal().arg("events"));
     out.assert_success();
-    let lines = out.lines();
+    let mut lines = out.lines();
+    // The listing ends with a blank line and the legend of the bracketed names.
+    let legend = lines.pop().unwrap();
+    assert!(legend.starts_with("[name]: a sample with its own name"), "{legend:?}");
+    assert!(legend.contains("--event"), "{legend:?}");
+    assert_eq!(lines.pop().as_deref(), Some(""));
     let headings: Vec<&String> = lines.iter().filter(|l| !l.starts_with(' ')).collect();
     let expected: Vec<String> =
         ProviderId::ALL.iter().map(|p| format!("{} ({})", p.name(), p.display_name())).collect();
@@ -44,7 +49,14 @@ fn events_for_one_provider_lists_only_its_events() {
     for provider in ProviderId::ALL {
         let out = run(hookseal().args(["events", "--provider", provider.name()]));
         out.assert_success();
-        let lines = out.lines();
+        let mut lines = out.lines();
+        // The legend follows only a listing with bracketed names.
+        let bracketed = samples::for_provider(provider).any(|s| s.name != s.event);
+        if bracketed {
+            assert!(lines.pop().unwrap().starts_with("[name]: "), "{provider}");
+            assert_eq!(lines.pop().as_deref(), Some(""), "{provider}");
+        }
+        assert!(!lines.iter().any(|l| l.starts_with("[name]")), "{provider}: {lines:#?}");
         assert_eq!(lines[0], format!("{} ({})", provider.name(), provider.display_name()));
         assert_eq!(lines.len(), 1 + samples::for_provider(provider).count(), "{lines:#?}");
         assert!(lines[1..].iter().all(|l| l.starts_with("  ")), "{lines:#?}");
@@ -89,8 +101,40 @@ fn events_unknown_event_fails_with_one_line() {
 }
 
 #[test]
-fn events_event_needs_a_provider() {
-    run(hookseal().args(["events", "--event", "lead.new"])).assert_usage_error("--provider");
+fn events_event_finds_the_provider_when_the_name_is_unique() {
+    let cases = [
+        ("lead.new", ProviderId::Tocc),
+        ("lead.captured", ProviderId::Toran),
+        ("lead.handoff.model_error", ProviderId::Zapito),
+        ("message.reply", ProviderId::Tuco),
+        ("webhook.test", ProviderId::ConnectGain),
+    ];
+    for (name, provider) in cases {
+        let out = run(hookseal().args(["events", "--event", name]));
+        out.assert_success();
+        assert_eq!(out.stdout, samples::find(provider, name).unwrap().body, "{name}");
+    }
+    // Every name that only one provider has works without --provider.
+    for sample in samples::all() {
+        let owners = ProviderId::ALL.iter().filter(|&&p| samples::find(p, sample.name).is_some()).count();
+        if owners == 1 {
+            let out = run(hookseal().args(["events", "--event", sample.name]));
+            assert_eq!(out.assert_success().stdout, sample.body, "{}", sample.name);
+        }
+    }
+}
+
+#[test]
+fn events_event_names_the_providers_when_the_name_is_ambiguous() {
+    run(hookseal().args(["events", "--event", "message.sent"]))
+        .assert_failure("event `message.sent` is sent by several providers (tuco, connectgain): pass --provider");
+    run(hookseal().args(["events", "--event", "test"]))
+        .assert_failure("event `test` is sent by several providers (tocc, zapito, tuco): pass --provider");
+    let out = run(hookseal().args(["events", "--event", "message.sent", "-p", "connectgain"]));
+    assert_eq!(out.assert_success().stdout, samples::find(ProviderId::ConnectGain, "message.sent").unwrap().body);
+    let out = run(hookseal().args(["events", "--event", "lead.nope"]));
+    out.assert_failure("unknown event `lead.nope` (see `hookseal events`)");
+    assert!(out.stdout.is_empty());
 }
 
 // ---------------------------------------------------------------- sign
@@ -490,7 +534,21 @@ fn help_works_for_the_command_and_every_subcommand() {
 
     let options: [(&str, &[&str]); 5] = [
         ("listen", &["--addr", "--max-body", "--quiet", "--secret-file"]),
-        ("send", &["--provider", "--url", "--event", "--test", "--body", "--no-retry", "--secret-file"]),
+        (
+            "send",
+            &[
+                "--provider",
+                "--url",
+                "--event",
+                "--test",
+                "--body",
+                "--fresh",
+                "--header",
+                "--dry-run",
+                "--no-retry",
+                "--secret-file",
+            ],
+        ),
         ("sign", &["--provider", "--body", "--secret-file"]),
         ("verify", &["--provider", "--signature", "--event-header", "--body", "--secret-file"]),
         ("events", &["--provider", "--event"]),

@@ -34,13 +34,19 @@ struct Endpoint {
 
 impl Endpoint {
     fn start(statuses: &[u16]) -> Self {
+        Self::start_answering(statuses, "test receiver")
+    }
+
+    /// Like [`start`](Self::start), answering `answer` as the response body.
+    fn start_answering(statuses: &[u16], answer: &str) -> Self {
+        let answer = answer.to_owned();
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, hits) = mpsc::channel();
         let script: Arc<(Vec<u16>, AtomicUsize)> = Arc::new((statuses.to_vec(), AtomicUsize::new(0)));
         let app = Router::new().fallback(move |uri: Uri, headers: HeaderMap, body: Bytes| {
-            let (tx, script) = (tx.clone(), Arc::clone(&script));
+            let (tx, script, answer) = (tx.clone(), Arc::clone(&script), answer.clone());
             async move {
                 let headers = headers
                     .iter()
@@ -49,7 +55,7 @@ impl Endpoint {
                 let _ = tx.send(Hit { path: uri.path().to_owned(), headers, body: body.to_vec() });
                 let n = script.1.fetch_add(1, Ordering::SeqCst);
                 let status = script.0[n.min(script.0.len() - 1)];
-                (StatusCode::from_u16(status).unwrap(), "test receiver")
+                (StatusCode::from_u16(status).unwrap(), answer)
             }
         });
         runtime.spawn(async move { axum::serve(listener, app).await });
@@ -187,6 +193,8 @@ fn a_non_2xx_endpoint_is_a_one_line_failure() {
         assert_eq!(lines.len(), attempts as usize, "{provider}: {lines:#?}");
         for (i, line) in lines.iter().enumerate() {
             assert_eq!(attempt_line(line, i as u32 + 1), ("failed".to_owned(), status.to_string()));
+            // The response body the sender logged is shown.
+            assert!(line.ends_with(" ms, response: test receiver"), "{line:?}");
         }
         assert_eq!(endpoint.hits().len(), attempts as usize, "{provider}");
     }
@@ -273,4 +281,136 @@ fn send_needs_exactly_one_of_event_test_and_body() {
     send(ProviderId::Tocc, &url, &["--test", "--event", "lead.new"]).assert_usage_error("cannot be used with");
     send(ProviderId::Tocc, &url, &["--test", "--body", "x.json"]).assert_usage_error("cannot be used with");
     run(hookseal_with_secret().args(["send", "-p", "tocc", "--test"])).assert_usage_error("--url");
+}
+
+// ---------------------------------------------------------------- response bodies, --fresh, --header, --dry-run
+
+#[test]
+fn a_failed_send_shows_the_response_body_bounded_and_safe_for_a_terminal() {
+    let hostile =
+        format!("\u{1b}[2J\u{1b}]0;pwned\u{7}bad signature\r\nattempt 2: sent 200\u{202e}{}", "x".repeat(5000));
+    let endpoint = Endpoint::start_answering(&[401], &hostile);
+    let out = send(ProviderId::Tuco, &endpoint.url("/in"), &["--test"]);
+    out.assert_failure("delivery failed after 1 attempt(s): endpoint answered 401");
+    let lines = out.lines();
+    assert_eq!(lines.len(), 1, "a hostile body must not add lines: {lines:#?}");
+    let line = &lines[0];
+    assert_eq!(attempt_line(line, 1), ("failed".to_owned(), "401".to_owned()));
+    let (_, shown) = line.split_once(", response: ").unwrap_or_else(|| panic!("no response body in {line:?}"));
+    assert!(
+        shown.starts_with(r"\u{1b}[2J\u{1b}]0;pwned\u{7}bad signature\r\nattempt 2: sent 200\u{202e}xxx"),
+        "{shown:?}"
+    );
+    assert!(!line.chars().any(|c| c.is_control() || c == '\u{202e}'), "{line:?}");
+    assert!(shown.ends_with('…'), "a long body is cut: {shown:?}");
+    assert!(shown.chars().count() <= 300, "{} chars shown", shown.chars().count());
+}
+
+#[test]
+fn a_successful_attempt_does_not_show_the_response_body() {
+    let endpoint = Endpoint::start_answering(&[500, 200], "all good");
+    let out = send(ProviderId::Toran, &endpoint.url("/in"), &["--test"]);
+    out.assert_success();
+    let lines = out.lines();
+    assert!(lines[0].ends_with(", response: all good"), "{lines:#?}");
+    assert!(!lines[1].contains("response:"), "{lines:#?}");
+}
+
+/// Verifies with `provider`'s verifier, a 60 s replay window and the clock.
+fn verify_now(provider: ProviderId, headers: &[(String, String)], body: &[u8]) -> Result<String, String> {
+    use hookseal_core::{ConnectGain, Provider, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito};
+    fn check<P: Provider>(headers: &[(String, String)], body: &[u8]) -> Result<String, String> {
+        let verifier = Verifier::<P>::new(secret()).replay_window(Duration::from_secs(60));
+        let event = verifier.verify_event(&headers.to_vec(), body).map_err(|e| e.to_string())?;
+        Ok(event.name().to_owned())
+    }
+    match provider {
+        ProviderId::Tocc => check::<Tocc>(headers, body),
+        ProviderId::Toran => check::<Toran>(headers, body),
+        ProviderId::Zapito => check::<Zapito>(headers, body),
+        ProviderId::Tuco => check::<Tuco>(headers, body),
+        ProviderId::ConnectGain => check::<ConnectGain>(headers, body),
+        other => panic!("no verifier for {other}"),
+    }
+}
+
+#[test]
+fn send_fresh_passes_a_replay_window_that_the_bundled_sample_fails() {
+    for provider in ProviderId::ALL {
+        let endpoint = Endpoint::start(&[200]);
+        send(provider, &endpoint.url("/f"), &["--test", "--fresh"]).assert_success();
+        send(provider, &endpoint.url("/f"), &["--test"]).assert_success();
+        let hits = endpoint.hits();
+        assert_eq!(hits.len(), 2);
+        let sample = samples::test_event(provider);
+        let (fresh, bundled) = (&hits[0], &hits[1]);
+        assert_ne!(fresh.body, sample.body, "{provider}: --fresh sent the bundled bytes");
+        assert_eq!(bundled.body, sample.body);
+        assert_eq!(verify_now(provider, &fresh.headers, &fresh.body), Ok(sample.event.to_owned()), "{provider}");
+        let stale = verify_now(provider, &bundled.headers, &bundled.body).unwrap_err();
+        assert!(stale.contains("old, over the 60 s window"), "{provider}: {stale}");
+        assert_eq!(summary(provider, &fresh.body).test, sample.is_test);
+    }
+    let endpoint = Endpoint::start(&[200]);
+    send(ProviderId::Zapito, &endpoint.url("/f"), &["--event", "lead.handoff.model_error", "--fresh"]).assert_success();
+    let hit = &endpoint.hits()[0];
+    assert_eq!(verify_now(ProviderId::Zapito, &hit.headers, &hit.body), Ok("lead.handoff".to_owned()));
+    assert!(String::from_utf8_lossy(&hit.body).contains("model_error"));
+}
+
+#[test]
+fn send_fresh_needs_a_bundled_sample() {
+    let url = format!("http://{}/", refused_addr());
+    send(ProviderId::Tocc, &url, &["--body", "x.json", "--fresh"]).assert_usage_error("cannot be used with");
+}
+
+#[test]
+fn send_header_adds_each_header_after_the_providers_own() {
+    let endpoint = Endpoint::start(&[200]);
+    let out = send(
+        ProviderId::Toran,
+        &endpoint.url("/h"),
+        &["--test", "-H", "X-Trace: 42", "--header", "X-Trace: 43", "--header", "X-Tenant:acme"],
+    );
+    out.assert_success();
+    let hit = &endpoint.hits()[0];
+    let traces: Vec<&str> = hit.headers.iter().filter(|(n, _)| n == "x-trace").map(|(_, v)| v.as_str()).collect();
+    assert_eq!(traces, ["42", "43"]);
+    assert_eq!(header(&hit.headers, "x-tenant"), Some("acme"));
+    check_delivered(ProviderId::Toran, hit, "/h", samples::test_event(ProviderId::Toran).body);
+}
+
+#[test]
+fn send_header_refuses_what_is_not_a_header() {
+    let url = format!("http://{}/", refused_addr());
+    send(ProviderId::Toran, &url, &["--test", "--header", "no colon"]).assert_usage_error("expected `Name: value`");
+    send(ProviderId::Toran, &url, &["--test", "--header", ": v"]).assert_usage_error("the header name is empty");
+    let out = send(ProviderId::Toran, &url, &["--test", "--header", "Bad Name: x"]);
+    out.assert_failure("invalid header `Bad Name`");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn send_dry_run_prints_the_request_as_curl_and_sends_nothing() {
+    let endpoint = Endpoint::start(&[200]);
+    let url = endpoint.url("/dry?x=1");
+    let sample = samples::find(ProviderId::Toran, "lead.captured").unwrap();
+    let out = send(ProviderId::Toran, &url, &["--event", "lead.captured", "--dry-run", "-H", "X-Trace: 7"]);
+    out.assert_success();
+    // Exactly what the sender would send (Toran has no timestamp header: it is deterministic).
+    let expected = hookseal_sender::Delivery::builder(ProviderId::Toran, url.as_str())
+        .secret(secret())
+        .header("X-Trace", "7")
+        .json(sample.body)
+        .unwrap()
+        .to_curl();
+    assert_eq!(out.stdout_text(), format!("{expected}\n"));
+    let text = out.stdout_text();
+    assert!(text.starts_with("curl -sS -X POST "), "{text}");
+    assert!(text.contains(&format!("'X-Toran-Signature: {}'", signature(ProviderId::Toran, sample.body))), "{text}");
+    assert!(text.trim_end().ends_with(&format!("'{url}'")), "{text}");
+    assert!(endpoint.hits().is_empty(), "--dry-run sent a request");
+    // No network at all: an unreachable URL is fine.
+    let nobody = format!("http://{}/x", refused_addr());
+    send(ProviderId::Tuco, &nobody, &["--test", "--fresh", "--dry-run"]).assert_success();
 }

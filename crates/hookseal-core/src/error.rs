@@ -255,6 +255,62 @@ impl BodyError {
         Self::new(kind, path, err.line(), err.column(), message)
     }
 
+    /// A body that is JSON but does not fit your schema: for the
+    /// [`WebhookEvent::from_json`](crate::WebhookEvent::from_json) of your
+    /// own event type (see [`own_provider`](crate::own_provider)).
+    ///
+    /// `path` is the JSON path of the offending value (such as
+    /// `data.amount`; empty for the whole body), `message` says what is
+    /// wrong. Both are kept to 160 bytes, since they may echo the request.
+    /// The kind is [`BodyErrorKind::Schema`], line and column are 0.
+    ///
+    /// ```
+    /// use hookseal_core::{BodyError, BodyErrorKind, Error};
+    ///
+    /// let err = BodyError::schema("data.amount", "must be positive");
+    /// assert_eq!(err.kind(), BodyErrorKind::Schema);
+    /// assert_eq!(err.to_string(), "must be positive at `data.amount`");
+    /// // Through a verifier, it is a `400`:
+    /// assert_eq!(Error::from(err).status(), 400);
+    /// ```
+    #[must_use]
+    pub fn schema(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(BodyErrorKind::Schema, truncate(path.into()), 0, 0, message.into())
+    }
+
+    /// Parses `body` into `T` with `serde_json`, and on failure says where:
+    /// the JSON path (`data.customerId`), line and column, and what was
+    /// wrong (as the built-in events do). The parser for the
+    /// [`WebhookEvent::from_json`](crate::WebhookEvent::from_json) of your
+    /// own event type.
+    ///
+    /// ```
+    /// use hookseal_core::{BodyError, BodyErrorKind};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Payment {
+    ///     data: Data,
+    /// }
+    /// #[derive(serde::Deserialize)]
+    /// struct Data {
+    ///     amount: u64,
+    /// }
+    ///
+    /// let err = BodyError::parse_json::<Payment>(r#"{"data":{"amount":"ten"}}"#).err().unwrap();
+    /// assert_eq!((err.kind(), err.path()), (BodyErrorKind::Schema, "data.amount"));
+    /// assert_eq!(BodyError::parse_json::<Payment>("{").err().unwrap().kind(), BodyErrorKind::Syntax);
+    /// assert_eq!(BodyError::parse_json::<Payment>(r#"{"data":{"amount":10}}"#)?.data.amount, 10);
+    /// # Ok::<(), BodyError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`BodyError`] of kind [`Syntax`](BodyErrorKind::Syntax) or
+    /// [`Schema`](BodyErrorKind::Schema).
+    pub fn parse_json<'de, T: serde::Deserialize<'de>>(body: &'de str) -> Result<T, Self> {
+        crate::event::parse_json(body)
+    }
+
     /// What kind of problem this is.
     #[must_use]
     pub fn kind(&self) -> BodyErrorKind {
@@ -300,6 +356,16 @@ impl fmt::Display for BodyError {
 }
 
 impl std::error::Error for BodyError {}
+
+/// A `serde_json` error as a [`BodyError`] (syntax or schema, with its line
+/// and column; without the JSON path, which [`BodyError::parse_json`] adds),
+/// so that `?` works in your own
+/// [`WebhookEvent::from_json`](crate::WebhookEvent::from_json).
+impl From<serde_json::Error> for BodyError {
+    fn from(err: serde_json::Error) -> Self {
+        Self::from_json(String::new(), &err)
+    }
+}
 
 impl From<BodyError> for Error {
     fn from(err: BodyError) -> Self {

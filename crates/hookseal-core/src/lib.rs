@@ -35,6 +35,10 @@
 //!
 //! Unknown event names are never an error: they parse into each provider's
 //! `Unknown` variant, which keeps the raw JSON.
+//!
+//! Another sender of HMAC-SHA256 webhooks can be verified with [`Custom`]
+//! (raw JSON events), or given a provider type of its own with your own
+//! typed events: see the guide [`own_provider`].
 
 mod base64;
 pub mod connectgain;
@@ -44,6 +48,7 @@ mod error;
 mod event;
 mod extra;
 mod headers;
+pub mod own_provider;
 mod provider;
 pub mod report;
 pub mod samples;

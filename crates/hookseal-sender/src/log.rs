@@ -159,3 +159,179 @@ impl DeliveryLog {
         self.attempts.iter().rev().find_map(|a| a.status)
     }
 }
+
+// ---------------------------------------------------------------- Display and Serialize
+//
+// Neither shows a credential: the URL is redacted again here (it already is
+// when the sender records it, but the field is public), and the log holds no
+// headers and no secret. Attempt errors never carry the URL (the sender strips it).
+
+/// The most characters of a response body shown by the alternate `Display`.
+const DISPLAY_RESPONSE_CHARS: usize = 120;
+
+/// `text` on one line, its control and invisible formatting characters
+/// escaped, at most `max` characters (then `…`).
+fn one_line(text: &str, max: usize) -> String {
+    let mut shown = String::new();
+    for (count, c) in text.chars().enumerate() {
+        if count == max {
+            shown.push('…');
+            break;
+        }
+        let invisible = c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}');
+        if invisible {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// `attempt 2: failed 503 in 12 ms, retry in 1000 ms`, and the error in
+/// parentheses when there is one (the format `hookseal send` prints).
+///
+/// The alternate form (`{:#}`) adds the start of the response body, on one
+/// line with control characters escaped.
+impl fmt::Display for Attempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "attempt {}: {} ", self.number, self.outcome)?;
+        match self.status {
+            Some(status) => write!(f, "{status}")?,
+            None => f.write_str("no response")?,
+        }
+        write!(f, " in {} ms", millis(self.latency))?;
+        if let Some(error) = &self.error {
+            write!(f, " ({error})")?;
+        }
+        if let Some(delay) = self.next_delay {
+            write!(f, ", retry in {} ms", millis(delay))?;
+        }
+        if f.alternate() && !self.response_body.is_empty() {
+            let more = if self.response_truncated { "…" } else { "" };
+            write!(f, ", response: {}{more}", one_line(self.response_text().trim(), DISPLAY_RESPONSE_CHARS))?;
+        }
+        Ok(())
+    }
+}
+
+/// One line: `lead.new to https://hooks.example.com/tocc: sent after 2 attempt(s) (200)`,
+/// with `webhook "crm": ` in front for a configured webhook, and the reason
+/// for a skipped one. The URL shows no credentials.
+///
+/// The alternate form (`{:#}`) adds one indented line per attempt (in the
+/// alternate form of [`Attempt`], with the start of its response body).
+///
+/// ```
+/// # use hookseal_sender::DeliveryLog;
+/// # fn show(log: &DeliveryLog) {
+/// println!("{log}");   // the summary
+/// println!("{log:#}"); // the summary and every attempt
+/// # }
+/// ```
+impl fmt::Display for DeliveryLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(webhook) = &self.webhook {
+            write!(f, "webhook {:?}: ", one_line(webhook, 80))?;
+        }
+        write!(f, "{} to {}: {}", one_line(&self.event, 80), crate::redact::url(&self.url), self.outcome)?;
+        match &self.skip_reason {
+            Some(reason) if self.outcome == Outcome::Skipped => write!(f, " ({reason})")?,
+            _ => {
+                write!(f, " after {} attempt(s)", self.attempts.len())?;
+                if let Some(status) = self.last_status() {
+                    write!(f, " ({status})")?;
+                }
+            }
+        }
+        if f.alternate() {
+            for attempt in &self.attempts {
+                write!(f, "\n  {attempt:#}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl serde::Serialize for Outcome {
+    /// `"sent"`, `"failed"` or `"skipped"`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SkipReason {
+    /// `{"kind": "inactive" | "not_subscribed", "event"?: …, "message": …}`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        match self {
+            Self::Inactive => map.serialize_entry("kind", "inactive")?,
+            Self::NotSubscribed { event } => {
+                map.serialize_entry("kind", "not_subscribed")?;
+                map.serialize_entry("event", event)?;
+            }
+        }
+        map.serialize_entry("message", &self.to_string())?;
+        map.end()
+    }
+}
+
+impl serde::Serialize for AttemptError {
+    /// `{"kind": "timeout" | "connect" | "transport" | "response_body", "message": …}`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let kind = match self {
+            Self::Timeout(_) => "timeout",
+            Self::Connect(_) => "connect",
+            Self::Transport(_) => "transport",
+            Self::ResponseBody(_) => "response_body",
+        };
+        let mut state = serializer.serialize_struct("AttemptError", 2)?;
+        state.serialize_field("kind", kind)?;
+        state.serialize_field("message", &self.to_string())?;
+        state.end()
+    }
+}
+
+impl serde::Serialize for Attempt {
+    /// Every field; durations in whole milliseconds (`latency_ms`,
+    /// `retry_after_ms`, `next_delay_ms`), the start as RFC 3339, the
+    /// response body as text (invalid UTF-8 replaced).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer.serialize_struct("Attempt", 10)?;
+        state.serialize_field("number", &self.number)?;
+        state.serialize_field("started_at", &self.started_at)?;
+        state.serialize_field("outcome", &self.outcome)?;
+        state.serialize_field("status", &self.status)?;
+        state.serialize_field("latency_ms", &millis(self.latency))?;
+        state.serialize_field("response_body", &self.response_text())?;
+        state.serialize_field("response_truncated", &self.response_truncated)?;
+        state.serialize_field("error", &self.error)?;
+        state.serialize_field("retry_after_ms", &self.retry_after.map(millis))?;
+        state.serialize_field("next_delay_ms", &self.next_delay.map(millis))?;
+        state.end()
+    }
+}
+
+impl serde::Serialize for DeliveryLog {
+    /// `{"webhook", "url", "event", "outcome", "skip_reason", "attempts"}`;
+    /// the URL without credentials.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut state = serializer.serialize_struct("DeliveryLog", 6)?;
+        state.serialize_field("webhook", &self.webhook)?;
+        state.serialize_field("url", crate::redact::url(&self.url).as_str())?;
+        state.serialize_field("event", &self.event)?;
+        state.serialize_field("outcome", &self.outcome)?;
+        state.serialize_field("skip_reason", &self.skip_reason)?;
+        state.serialize_field("attempts", &self.attempts)?;
+        state.end()
+    }
+}
