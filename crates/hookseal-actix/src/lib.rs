@@ -2,6 +2,8 @@
 
 mod config;
 mod extract;
+#[cfg(feature = "inbox")]
+pub mod inbox;
 pub mod receiver;
 mod rejection;
 

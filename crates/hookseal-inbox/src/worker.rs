@@ -285,6 +285,30 @@ impl<P: Provider> Worker<P> {
         }
     }
 
+    /// Runs [`run_once_tx`](Self::run_once_tx) until `shutdown` completes, like [`run`](Self::run).
+    pub async fn run_tx<DB, F, Fut>(&self, pool: &Pool<DB>, mut handler: F, shutdown: impl Future<Output = ()>)
+    where
+        DB: TxDatabase,
+        F: FnMut(Job<P::Event>, Transaction<'static, DB>) -> Fut,
+        Fut: Future<Output = Result<Transaction<'static, DB>, HandlerError>>,
+    {
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let pause = match self.run_once_tx(pool, &mut handler).await {
+                Ok(report) if report.claimed > 0 => Duration::ZERO,
+                Ok(_) => self.idle,
+                Err(_err) => {
+                    tracing::warn!(provider = P::NAME, error = %_err, "inbox worker could not reach the store");
+                    self.idle
+                }
+            };
+            tokio::select! {
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
     /// Parses a claim into a job; a body that does not parse is dead-lettered.
     async fn job(&self, claim: &Claim, report: &mut Report) -> Result<Option<Job<P::Event>>, StoreError> {
         let stored = &claim.event;
