@@ -12,8 +12,9 @@ use std::fmt;
 /// | variant | status | when |
 /// |---|---|---|
 /// | [`MissingSignature`](Self::MissingSignature) | `401` | the signature header is absent |
-/// | [`MalformedSignature`](Self::MalformedSignature) | `401` | it is not `sha256=<64 hex>` / `<64 hex>` as the provider writes it |
+/// | [`MalformedSignature`](Self::MalformedSignature) | `401` | it is not written as the scheme writes it (`sha256=<64 hex>`, `<64 hex>`, `v1,<base64>`, `t=…,v1=…`) |
 /// | [`DuplicateSignature`](Self::DuplicateSignature) | `401` | it appears more than once |
+/// | [`MissingSignedHeader`](Self::MissingSignedHeader) | `401` | a header the scheme signs (id, timestamp) is absent |
 /// | [`SignatureMismatch`](Self::SignatureMismatch) | `401` | no configured secret produced it |
 /// | [`InvalidBody`](Self::InvalidBody) | `400` | authentic, but not UTF-8 JSON of the provider's shape |
 /// | [`EventMismatch`](Self::EventMismatch) | `400` | authentic, but the event header names another event |
@@ -385,6 +386,7 @@ mod tests {
             Error::MissingSignature { header: "X-Toran-Signature" },
             Error::MalformedSignature { header: "X-Toran-Signature", fault: SignatureFault::NotHex },
             Error::DuplicateSignature { header: "X-Toran-Signature", count: 2 },
+            Error::MissingSignedHeader { header: "webhook-id" },
             Error::SignatureMismatch,
             Error::InvalidBody(body),
             Error::EventMismatch { header: "X-Toran-Event", in_header: "a".into(), in_body: "b".into() },
@@ -400,6 +402,7 @@ mod tests {
             Error::MissingSignature { .. } => "MissingSignature",
             Error::MalformedSignature { .. } => "MalformedSignature",
             Error::DuplicateSignature { .. } => "DuplicateSignature",
+            Error::MissingSignedHeader { .. } => "MissingSignedHeader",
             Error::SignatureMismatch => "SignatureMismatch",
             Error::InvalidBody(_) => "InvalidBody",
             Error::EventMismatch { .. } => "EventMismatch",
@@ -435,7 +438,7 @@ mod tests {
             assert_eq!(err.is_signature_error(), err.status() == 401);
         }
         // The replay window's refusals are not signature problems.
-        for err in &variants[6..9] {
+        for err in &variants[7..10] {
             assert!(name(err).contains("Timestamp") && err.status() == 400, "{}", name(err));
         }
     }
