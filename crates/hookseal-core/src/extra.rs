@@ -400,6 +400,11 @@ impl Extra {
         self.push(key, &value.to_string());
     }
 
+    /// Appends a member read into a [`Value`] (a typed field's value of another shape).
+    pub(crate) fn push_value(&mut self, key: &str, value: &Value) {
+        self.push(key, &value.to_string());
+    }
+
     /// Appends a member received in a body: `raw` is its value's JSON text.
     ///
     /// A key that serde_json could borrow from the body had no escape in it,
