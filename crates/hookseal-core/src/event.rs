@@ -413,6 +413,108 @@ pub(crate) mod field {
         pub(crate) use super::required::finish;
     }
 
+    /// An optional list of strings of a guessed type, read in one pass: any
+    /// other value reads as `None` and is kept in `extra` under the field's name.
+    pub(crate) mod loose_strings {
+        use super::*;
+
+        pub(crate) fn next<'de, A: MapAccess<'de>>(
+            map: &mut A,
+            slot: &mut Option<Option<Vec<String>>>,
+            field: &'static str,
+            extra: &mut Extra,
+        ) -> Result<(), A::Error> {
+            if slot.is_some() {
+                return Err(de::Error::duplicate_field(field));
+            }
+            store(map.next_value::<Strings>()?.0, slot, field, extra);
+            Ok(())
+        }
+
+        pub(crate) use super::optional::finish;
+
+        struct Strings(Read<Vec<String>>);
+
+        impl<'de> Deserialize<'de> for Strings {
+            fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(Visitor).map(Strings)
+            }
+        }
+
+        /// One item: a string, or any other value.
+        enum Item {
+            Text(String),
+            Other(Value),
+        }
+
+        impl<'de> Deserialize<'de> for Item {
+            fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                Ok(match deserializer.deserialize_any(Loose::<String>(PhantomData))? {
+                    Read::Fit(Some(text)) => Item::Text(text),
+                    Read::Fit(None) => Item::Other(Value::Null),
+                    Read::Misfit(value) => Item::Other(value),
+                })
+            }
+        }
+
+        struct Visitor;
+
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = Read<Vec<String>>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut strings = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(16));
+                let mut others: Option<Vec<Value>> = None;
+                while let Some(item) = seq.next_element::<Item>()? {
+                    match (item, &mut others) {
+                        (Item::Text(text), None) => strings.push(text),
+                        (Item::Text(text), Some(values)) => values.push(Value::String(text)),
+                        (Item::Other(value), others) => {
+                            let values = others.get_or_insert_with(|| strings.drain(..).map(Value::String).collect());
+                            values.push(value);
+                        }
+                    }
+                }
+                Ok(match others {
+                    None => Read::Fit(Some(strings)),
+                    Some(values) => Read::Misfit(Value::Array(values)),
+                })
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Read::Fit(None))
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(Read::Misfit(Value::from(text)))
+            }
+
+            fn visit_bool<E: de::Error>(self, flag: bool) -> Result<Self::Value, E> {
+                Ok(Read::Misfit(Value::from(flag)))
+            }
+
+            fn visit_u64<E: de::Error>(self, number: u64) -> Result<Self::Value, E> {
+                Ok(Read::Misfit(Value::from(number)))
+            }
+
+            fn visit_i64<E: de::Error>(self, number: i64) -> Result<Self::Value, E> {
+                Ok(Read::Misfit(Value::from(number)))
+            }
+
+            fn visit_f64<E: de::Error>(self, number: f64) -> Result<Self::Value, E> {
+                Ok(Read::Misfit(Value::from(number)))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Ok(Read::Misfit(Value::deserialize(de::value::MapAccessDeserializer::new(map))?))
+            }
+        }
+    }
+
     /// An optional number of a guessed type: a value that is not a number
     /// (`"12500.00"`), or an integer beyond what an `f64` holds exactly
     /// (2^53), reads as `None` and is kept in `extra` under the field's name.
