@@ -20,11 +20,20 @@ pub trait WebhookEvent: Serialize + Clone + fmt::Debug + PartialEq + Send + Sync
     /// Parses an authentic body that is already known to be UTF-8.
     ///
     /// An unknown event name is not an error: it parses into the `Unknown`
-    /// variant, which keeps the raw JSON.
+    /// variant, which keeps the raw JSON. Nor is an unknown key (kept in its
+    /// object's [`Extra`](crate::Extra)), nor any value in a field whose type
+    /// the provider does not document (a [`Text`](crate::Text), or `None`
+    /// with the value kept in `extra`).
     ///
     /// # Errors
     ///
-    /// A [`BodyError`] naming the JSON path and position of the problem.
+    /// A [`BodyError`] naming the JSON path and position of the problem: a
+    /// field whose documented type the value does not have, a missing
+    /// required field, or a signed timestamp that is not RFC 3339 (or
+    /// RFC 3339 without an offset, read as UTC) or that falls outside the
+    /// years 0000 to 9999 in UTC, which `to_json` could not write back in a
+    /// form read again (`9999-12-31T23:30:00-01:00` is refused, not accepted
+    /// as year 10000).
     fn from_json(body: &str) -> Result<Self, BodyError>;
 
     /// Parses an authentic body.
