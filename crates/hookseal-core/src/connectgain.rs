@@ -9,10 +9,10 @@
 //! Every type in `data` is a guess, and a guess never refuses an event: the
 //! ids, names and other text are [`Text`]s, which take a string or any other
 //! JSON value (Zoom's `meeting_id` is a number); a deal's `value` and a
-//! recording's `duration` read as `None` when they are not a number (or an
-//! integer beyond 2^53, which an `f64` would round), and a conversation's
+//! recording's `duration` read as `None` when they are not a number (or a
+//! 64-bit integer beyond 2^53, which an `f64` would round), and a conversation's
 //! `previous_status` when it is not a string; the value is then kept in
-//! `extra`, as sent. Only what the contract documents is typed strictly:
+//! `extra` (as the same JSON value). Only what the contract documents is typed strictly:
 //! `event`, the signed `timestamp`, and a conversation's `status` (a string,
 //! `OPEN` or `CLOSED` or any other). Every key this version does not know, at
 //! the top level and in `data`, is kept in the object's `extra`.

@@ -20,11 +20,20 @@ pub trait WebhookEvent: Serialize + Clone + fmt::Debug + PartialEq + Send + Sync
     /// Parses an authentic body that is already known to be UTF-8.
     ///
     /// An unknown event name is not an error: it parses into the `Unknown`
-    /// variant, which keeps the raw JSON.
+    /// variant, which keeps the raw JSON. Nor is an unknown key (kept in its
+    /// object's [`Extra`](crate::Extra)), nor any value in a field whose type
+    /// the provider does not document (a [`Text`](crate::Text), or `None`
+    /// with the value kept in `extra`).
     ///
     /// # Errors
     ///
-    /// A [`BodyError`] naming the JSON path and position of the problem.
+    /// A [`BodyError`] naming the JSON path and position of the problem: a
+    /// field whose documented type the value does not have, a missing
+    /// required field, or a signed timestamp that is not RFC 3339 (or
+    /// RFC 3339 without an offset, read as UTC) or that falls outside the
+    /// years 0000 to 9999 in UTC, which `to_json` could not write back in a
+    /// form read again (`9999-12-31T23:30:00-01:00` is refused, not accepted
+    /// as year 10000).
     fn from_json(body: &str) -> Result<Self, BodyError>;
 
     /// Parses an authentic body.
@@ -215,18 +224,105 @@ pub(crate) fn next_once<'de, A: de::MapAccess<'de>, T: Deserialize<'de>>(
 /// `Deserialize` does), `finish` turns the slot into the field.
 pub(crate) mod field {
     use std::borrow::Cow;
+    use std::marker::PhantomData;
 
     use chrono::{DateTime, Utc};
     use serde::de::{self, Deserialize, DeserializeOwned, MapAccess};
-    use serde_json::value::RawValue;
+    use serde_json::Value;
 
     use super::{Name, next_once, timestamp};
     use crate::Extra;
 
-    /// The text of a JSON string without escapes; `None` for any other value.
-    fn plain_str(raw: &RawValue) -> Option<&str> {
-        let text = raw.get().strip_prefix('"')?.strip_suffix('"')?;
-        (!text.contains('\\')).then_some(text)
+    /// What a field of a guessed type read: a value of its type (`None`
+    /// for `null`), or a value of another shape.
+    enum Read<T> {
+        Fit(Option<T>),
+        Misfit(Value),
+    }
+
+    /// Reads the map's next value as a `T` if it has `T`'s shape, in one
+    /// pass (no raw text is kept, so a string is read as a `String` field
+    /// reads it); a value of another shape is built into a [`Value`].
+    fn read<'de, A: MapAccess<'de>, T: DeserializeOwned>(map: &mut A) -> Result<Read<T>, A::Error> {
+        map.next_value_seed(Loose::<T>(PhantomData))
+    }
+
+    struct Loose<T>(PhantomData<T>);
+
+    impl<'de, T: DeserializeOwned> de::DeserializeSeed<'de> for Loose<T> {
+        type Value = Read<T>;
+
+        fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Read<T>, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    /// `T` read from one primitive, or the primitive as a [`Value`].
+    fn fit<'de, T: DeserializeOwned, P: de::IntoDeserializer<'de, serde_json::Error> + Copy + Into<Value>>(
+        primitive: P,
+    ) -> Read<T> {
+        match T::deserialize(primitive.into_deserializer()) {
+            Ok(value) => Read::Fit(Some(value)),
+            Err(_) => Read::Misfit(primitive.into()),
+        }
+    }
+
+    impl<'de, T: DeserializeOwned> de::Visitor<'de> for Loose<T> {
+        type Value = Read<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Read<T>, E> {
+            Ok(fit(text))
+        }
+
+        fn visit_bool<E: de::Error>(self, flag: bool) -> Result<Read<T>, E> {
+            Ok(fit(flag))
+        }
+
+        fn visit_u64<E: de::Error>(self, number: u64) -> Result<Read<T>, E> {
+            Ok(fit(number))
+        }
+
+        fn visit_i64<E: de::Error>(self, number: i64) -> Result<Read<T>, E> {
+            Ok(fit(number))
+        }
+
+        fn visit_f64<E: de::Error>(self, number: f64) -> Result<Read<T>, E> {
+            Ok(fit(number))
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Read<T>, E> {
+            Ok(Read::Fit(None))
+        }
+
+        fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Read<T>, A::Error> {
+            Ok(tree(Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Read<T>, A::Error> {
+            Ok(tree(Value::deserialize(de::value::MapAccessDeserializer::new(map))?))
+        }
+    }
+
+    fn tree<T: DeserializeOwned>(value: Value) -> Read<T> {
+        match T::deserialize(&value) {
+            Ok(read) => Read::Fit(Some(read)),
+            Err(_) => Read::Misfit(value),
+        }
+    }
+
+    /// Stores what [`read`] read: a misfit is kept in `extra` under `field`.
+    fn store<T>(read: Read<T>, slot: &mut Option<Option<T>>, field: &'static str, extra: &mut Extra) {
+        *slot = Some(match read {
+            Read::Fit(value) => value,
+            Read::Misfit(value) => {
+                extra.push_value(field, &value);
+                None
+            }
+        });
     }
 
     /// A required field of any type.
@@ -290,21 +386,7 @@ pub(crate) mod field {
             if slot.is_some() {
                 return Err(de::Error::duplicate_field(field));
             }
-            let raw: &'de RawValue = map.next_value()?;
-            let read = match plain_str(raw) {
-                // A string without escapes, read in place (an open enum's value, say).
-                Some(text) => {
-                    T::deserialize(de::value::BorrowedStrDeserializer::<serde_json::Error>::new(text)).map(Some)
-                }
-                None => serde_json::from_str::<Option<T>>(raw.get()),
-            };
-            *slot = Some(match read {
-                Ok(value) => value,
-                Err(_) => {
-                    extra.push_raw(Cow::Borrowed(field), raw);
-                    None
-                }
-            });
+            store(read(map)?, slot, field, extra);
             Ok(())
         }
 
@@ -315,8 +397,14 @@ pub(crate) mod field {
     pub(crate) mod time {
         use super::*;
 
-        #[derive(serde::Deserialize)]
-        struct At(#[serde(deserialize_with = "timestamp::deserialize")] DateTime<Utc>);
+        /// A timestamp read leniently, from any deserializer of a string.
+        pub(super) struct At(pub(super) DateTime<Utc>);
+
+        impl<'de> Deserialize<'de> for At {
+            fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                timestamp::deserialize(deserializer).map(At)
+            }
+        }
 
         pub(crate) fn next<'de, A: MapAccess<'de>>(
             map: &mut A,
@@ -332,6 +420,108 @@ pub(crate) mod field {
         }
 
         pub(crate) use super::required::finish;
+    }
+
+    /// An optional list of strings of a guessed type, read in one pass: any
+    /// other value reads as `None` and is kept in `extra` under the field's name.
+    pub(crate) mod loose_strings {
+        use super::*;
+
+        pub(crate) fn next<'de, A: MapAccess<'de>>(
+            map: &mut A,
+            slot: &mut Option<Option<Vec<String>>>,
+            field: &'static str,
+            extra: &mut Extra,
+        ) -> Result<(), A::Error> {
+            if slot.is_some() {
+                return Err(de::Error::duplicate_field(field));
+            }
+            store(map.next_value::<Strings>()?.0, slot, field, extra);
+            Ok(())
+        }
+
+        pub(crate) use super::optional::finish;
+
+        struct Strings(Read<Vec<String>>);
+
+        impl<'de> Deserialize<'de> for Strings {
+            fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(Visitor).map(Strings)
+            }
+        }
+
+        /// One item: a string, or any other value.
+        enum Item {
+            Text(String),
+            Other(Value),
+        }
+
+        impl<'de> Deserialize<'de> for Item {
+            fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                Ok(match deserializer.deserialize_any(Loose::<String>(PhantomData))? {
+                    Read::Fit(Some(text)) => Item::Text(text),
+                    Read::Fit(None) => Item::Other(Value::Null),
+                    Read::Misfit(value) => Item::Other(value),
+                })
+            }
+        }
+
+        struct Visitor;
+
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = Read<Vec<String>>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut strings = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(16));
+                let mut others: Option<Vec<Value>> = None;
+                while let Some(item) = seq.next_element::<Item>()? {
+                    match (item, &mut others) {
+                        (Item::Text(text), None) => strings.push(text),
+                        (Item::Text(text), Some(values)) => values.push(Value::String(text)),
+                        (Item::Other(value), others) => {
+                            let values = others.get_or_insert_with(|| strings.drain(..).map(Value::String).collect());
+                            values.push(value);
+                        }
+                    }
+                }
+                Ok(match others {
+                    None => Read::Fit(Some(strings)),
+                    Some(values) => Read::Misfit(Value::Array(values)),
+                })
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Read::Fit(None))
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(Read::Misfit(Value::from(text)))
+            }
+
+            fn visit_bool<E: de::Error>(self, flag: bool) -> Result<Self::Value, E> {
+                Ok(Read::Misfit(Value::from(flag)))
+            }
+
+            fn visit_u64<E: de::Error>(self, number: u64) -> Result<Self::Value, E> {
+                Ok(Read::Misfit(Value::from(number)))
+            }
+
+            fn visit_i64<E: de::Error>(self, number: i64) -> Result<Self::Value, E> {
+                Ok(Read::Misfit(Value::from(number)))
+            }
+
+            fn visit_f64<E: de::Error>(self, number: f64) -> Result<Self::Value, E> {
+                Ok(Read::Misfit(Value::from(number)))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Ok(Read::Misfit(Value::deserialize(de::value::MapAccessDeserializer::new(map))?))
+            }
+        }
     }
 
     /// An optional number of a guessed type: a value that is not a number
@@ -351,23 +541,50 @@ pub(crate) mod field {
             if slot.is_some() {
                 return Err(de::Error::duplicate_field(field));
             }
-            let raw: &'de RawValue = map.next_value()?;
-            let json = raw.get();
-            let read = match json.as_bytes().first() {
-                Some(b'n') => Some(None),
-                // A JSON number is valid Rust float syntax, read exactly rounded.
-                Some(b'-' | b'0'..=b'9') => json
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|value| value.abs() <= EXACT || json.contains(['.', 'e', 'E']))
-                    .map(Some),
-                _ => None,
+            let read = match read::<_, Number>(map)? {
+                Read::Fit(Some(Number(Ok(value)))) => Read::Fit(Some(value)),
+                Read::Fit(Some(Number(Err(integer)))) => Read::Misfit(integer),
+                Read::Fit(None) => Read::Fit(None),
+                Read::Misfit(value) => Read::Misfit(value),
             };
-            *slot = Some(read.unwrap_or_else(|| {
-                extra.push_raw(Cow::Borrowed(field), raw);
-                None
-            }));
+            store(read, slot, field, extra);
             Ok(())
+        }
+
+        /// A number, or an integer an `f64` would round (as a [`Value`]).
+        struct Number(Result<f64, Value>);
+
+        impl<'de> Deserialize<'de> for Number {
+            fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+
+                impl de::Visitor<'_> for Visitor {
+                    type Value = Number;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a number")
+                    }
+
+                    fn visit_u64<E: de::Error>(self, number: u64) -> Result<Number, E> {
+                        // Exact below 2^53; `as` rounds beyond, which is why it is refused there.
+                        #[allow(clippy::cast_precision_loss)]
+                        let float = number as f64;
+                        Ok(Number(if float <= EXACT { Ok(float) } else { Err(Value::from(number)) }))
+                    }
+
+                    fn visit_i64<E: de::Error>(self, number: i64) -> Result<Number, E> {
+                        #[allow(clippy::cast_precision_loss)]
+                        let float = number as f64;
+                        Ok(Number(if float.abs() <= EXACT { Ok(float) } else { Err(Value::from(number)) }))
+                    }
+
+                    fn visit_f64<E: de::Error>(self, number: f64) -> Result<Number, E> {
+                        Ok(Number(Ok(number)))
+                    }
+                }
+
+                deserializer.deserialize_any(Visitor)
+            }
         }
 
         pub(crate) use super::optional::finish;
@@ -387,17 +604,11 @@ pub(crate) mod field {
             if slot.is_some() {
                 return Err(de::Error::duplicate_field(field));
             }
-            let raw: &'de RawValue = map.next_value()?;
-            let read = match (raw.get(), plain_str(raw)) {
-                ("null", _) => Some(None),
-                (_, Some(text)) => timestamp::parse(text).ok().map(Some),
-                // A timestamp has no escape in it; anything else is kept as sent.
-                (_, None) => None,
+            let read = match read::<_, super::time::At>(map)? {
+                Read::Fit(at) => Read::Fit(at.map(|at| at.0)),
+                Read::Misfit(value) => Read::Misfit(value),
             };
-            *slot = Some(read.unwrap_or_else(|| {
-                extra.push_raw(Cow::Borrowed(field), raw);
-                None
-            }));
+            store(read, slot, field, extra);
             Ok(())
         }
 

@@ -50,8 +50,9 @@ use crate::event::Name;
 /// [`WebhookEvent::to_json`]: crate::WebhookEvent::to_json
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Text {
-    /// The string's text, or the JSON text of any other value.
-    text: String,
+    /// The string's text, or the JSON text of any other value (boxed: a
+    /// `Text` is no bigger than a `String`).
+    text: Box<str>,
     kind: TextKind,
 }
 
@@ -73,7 +74,7 @@ impl Text {
     /// A string.
     #[must_use]
     pub fn new(text: impl Into<String>) -> Self {
-        Self { text: text.into(), kind: TextKind::String }
+        Self { text: text.into().into_boxed_str(), kind: TextKind::String }
     }
 
     /// The text: the string, or the JSON text of any other value.
@@ -97,7 +98,7 @@ impl Text {
     /// The text, owned.
     #[must_use]
     pub fn into_string(self) -> String {
-        self.text
+        self.text.into_string()
     }
 
     /// The value as a [`Value`] (`None` only for JSON a [`Value`] cannot
@@ -105,14 +106,14 @@ impl Text {
     #[must_use]
     pub fn to_value(&self) -> Option<Value> {
         match self.kind {
-            TextKind::String => Some(Value::String(self.text.clone())),
+            TextKind::String => Some(Value::String(self.text.to_string())),
             TextKind::Number | TextKind::Json => serde_json::from_str(&self.text).ok(),
         }
     }
 
     /// A number or any other non-string value, from its JSON text.
     fn json(text: String, kind: TextKind) -> Self {
-        Self { text, kind }
+        Self { text: text.into_boxed_str(), kind }
     }
 }
 
@@ -160,7 +161,7 @@ impl From<String> for Text {
 
 impl From<Text> for String {
     fn from(text: Text) -> Self {
-        text.text
+        text.text.into_string()
     }
 }
 
@@ -169,39 +170,39 @@ impl From<&Value> for Text {
     fn from(value: &Value) -> Self {
         match value {
             Value::String(text) => Self::new(text.as_str()),
-            Value::Number(number) => Self { text: number.to_string(), kind: TextKind::Number },
-            other => Self { text: other.to_string(), kind: TextKind::Json },
+            Value::Number(number) => Self::json(number.to_string(), TextKind::Number),
+            other => Self::json(other.to_string(), TextKind::Json),
         }
     }
 }
 
 impl PartialEq<str> for Text {
     fn eq(&self, other: &str) -> bool {
-        self.text == other
+        &*self.text == other
     }
 }
 
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
-        self.text == *other
+        &*self.text == *other
     }
 }
 
 impl PartialEq<String> for Text {
     fn eq(&self, other: &String) -> bool {
-        &self.text == other
+        &*self.text == other
     }
 }
 
 impl PartialEq<Text> for str {
     fn eq(&self, other: &Text) -> bool {
-        self == other.text
+        self == &*other.text
     }
 }
 
 impl PartialEq<Text> for &str {
     fn eq(&self, other: &Text) -> bool {
-        *self == other.text
+        *self == &*other.text
     }
 }
 
@@ -397,6 +398,11 @@ impl Extra {
                 self.push(name, raw);
             }
         }
+        self.push(key, &value.to_string());
+    }
+
+    /// Appends a member read into a [`Value`] (a typed field's value of another shape).
+    pub(crate) fn push_value(&mut self, key: &str, value: &Value) {
         self.push(key, &value.to_string());
     }
 

@@ -102,8 +102,8 @@ object_deserialize!(MessageData {
     "lineId" => line_id: optional,
     "firstName" => first_name: optional,
     "lastName" => last_name: optional,
-    "attachmentUrls" => attachment_urls: loose,
-    "attachmentNames" => attachment_names: loose,
+    "attachmentUrls" => attachment_urls: loose_strings,
+    "attachmentNames" => attachment_names: loose_strings,
 });
 
 const EVENTS: &[&str] = &["message.sent", "message.failed", "message.fallback", "message.reply", "message.opened"];

@@ -25,8 +25,9 @@ use crate::{Extra, Text};
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
-    /// `lead.handoff`: the bot handed a conversation to a human.
-    LeadHandoff(Handoff),
+    /// `lead.handoff`: the bot handed a conversation to a human (boxed: a
+    /// handoff is large, an unknown event small).
+    LeadHandoff(Box<Handoff>),
     /// An event this version does not know.
     Unknown(UnknownEvent),
 }
@@ -198,14 +199,14 @@ impl Handoff {
 impl WebhookEvent for Event {
     fn from_json(body: &str) -> Result<Self, BodyError> {
         match parse_json::<Wire<'_>>(body) {
-            Ok(wire) if wire.event == "lead.handoff" => Ok(Self::LeadHandoff(Handoff {
+            Ok(wire) if wire.event == "lead.handoff" => Ok(Self::LeadHandoff(Box::new(Handoff {
                 at: wire.at,
                 reason: wire.reason,
                 bot: wire.bot,
                 conversation: wire.conversation,
                 transcript: wire.transcript,
                 extra: wire.extra,
-            })),
+            }))),
             Ok(_) => LAYOUT.recover(body, None).map(Self::Unknown),
             Err(err) => LAYOUT.recover(body, Some(err)).map(Self::Unknown),
         }

@@ -284,7 +284,7 @@ fn zapito_event() -> impl Strategy<Value = zapito::Event> {
     let bot = (tx(), tx(), extra()).prop_map(|(id, name, extra)| zapito::Bot { id, name, extra });
     (time(), open(zapito::Reason::KNOWN), bot, conversation, vec(message, 0..10), extra()).prop_map(
         |(at, reason, bot, conversation, transcript, extra)| {
-            zapito::Event::LeadHandoff(zapito::Handoff { at, reason, bot, conversation, transcript, extra })
+            zapito::Event::LeadHandoff(Box::new(zapito::Handoff { at, reason, bot, conversation, transcript, extra }))
         },
     )
 }
