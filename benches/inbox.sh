@@ -8,6 +8,7 @@
 #   benches/inbox.sh                           # 10 s per row, 64 concurrent
 #   DURATION=2 benches/inbox.sh                # a smoke run
 #   CONCURRENCY=32 PG_POOL=8 benches/inbox.sh
+#   PROFILE=dev DURATION=1 benches/inbox.sh   # smoke only: debug build, figures meaningless
 #
 # PostgreSQL: HOOKSEAL_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres);
 # the run creates a database of its own and drops it. Only 127.0.0.1. Exits
@@ -15,5 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/inbox"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/../../target}
-cargo build --release --quiet
-exec "$CARGO_TARGET_DIR/release/hookseal-inbox-bench"
+PROFILE=${PROFILE:-release}
+cargo build --profile "$PROFILE" --quiet
+DIR=$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")
+exec "$CARGO_TARGET_DIR/$DIR/hookseal-inbox-bench"
