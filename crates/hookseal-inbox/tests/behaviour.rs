@@ -115,6 +115,29 @@ async fn unparseable_body_is_dead_lettered<S: Store + Clone>(store: S) {
     assert_eq!(inbox.counts().await.unwrap().total(), 1);
 }
 
+async fn nul_in_a_key_does_not_poison_a_batch<S: Store + Clone>(store: S) {
+    let clock = ManualClock::new(t0());
+    let inbox = inbox(&store, &clock);
+    // JSON may carry NUL as \u0000; PostgreSQL text cannot. Batched with clean rows, all are stored.
+    let odd = lead("a\\u0000b");
+    let results = join_all((0..8).map(|n| {
+        let inbox = inbox.clone();
+        let odd = odd.clone();
+        async move {
+            let body = if n == 3 { odd } else { lead(&format!("clean-{n}")) };
+            inbox.accept(&toran(), &signed::<Toran>(&body, "lead.captured"), &body).await
+        }
+    }))
+    .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(inbox.counts().await.unwrap().ready, 8);
+    let id = results[3].as_ref().unwrap().id;
+    let row = inbox.get(id).await.unwrap().unwrap();
+    assert_eq!(row.body, odd, "the body is kept byte for byte");
+    assert!(inbox.find("toran", "a\0b").await.unwrap().is_some());
+    assert!(!inbox.accept(&toran(), &signed::<Toran>(&odd, "lead.captured"), &odd).await.unwrap().inserted);
+}
+
 async fn worker_handles_and_marks_done<S: Store + Clone>(store: S) {
     let clock = ManualClock::new(t0());
     let inbox = inbox(&store, &clock);
@@ -421,6 +444,7 @@ suites!(
     duplicate_is_counted_not_stored,
     concurrent_duplicates_store_once,
     unparseable_body_is_dead_lettered,
+    nul_in_a_key_does_not_poison_a_batch,
     worker_handles_and_marks_done,
     failures_back_off_then_dead_then_replay,
     expired_lease_is_reclaimed_and_stale_worker_fenced,
