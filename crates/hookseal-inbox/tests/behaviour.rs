@@ -267,6 +267,33 @@ async fn heartbeat_extends_the_lease<S: Store + Clone>(store: S) {
     assert!(!inbox.store().complete(id, claim.token, clock.now()).await.unwrap());
 }
 
+async fn a_long_handler_extends_its_lease<S: Store + Clone>(store: S) {
+    let clock = ManualClock::new(t0());
+    let inbox = inbox(&store, &clock);
+    accept(&inbox, "lead-slow").await;
+    let lease = Duration::from_secs(30);
+    let worker = Worker::<Toran>::new(inbox.clone()).lease(lease);
+    let other = Worker::<Toran>::new(inbox.clone()).lease(lease);
+    let (clock_in, other) = (clock.clone(), &other);
+    let report = worker
+        .run_once(|job| {
+            let clock = clock_in.clone();
+            async move {
+                clock.advance(Duration::from_secs(25));
+                assert!(job.heartbeat().await?, "still ours: extended");
+                clock.advance(Duration::from_secs(25)); // 50 s after the claim
+                assert!(other.claim().await?.is_empty(), "the extended lease holds");
+                clock.advance(Duration::from_secs(10)); // 35 s after the heartbeat
+                assert_eq!(other.claim().await?.len(), 1, "expired: taken over");
+                assert!(!job.heartbeat().await?, "fenced: no longer ours");
+                Ok(())
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!((report.claimed, report.done, report.fenced), (1, 0, 1));
+}
+
 async fn lost_on_last_attempt_is_dead<S: Store + Clone>(store: S) {
     let clock = ManualClock::new(t0());
     let inbox = inbox(&store, &clock);
@@ -449,9 +476,35 @@ suites!(
     failures_back_off_then_dead_then_replay,
     expired_lease_is_reclaimed_and_stale_worker_fenced,
     heartbeat_extends_the_lease,
+    a_long_handler_extends_its_lease,
     lost_on_last_attempt_is_dead,
     replay_one_event,
     retention_purges_old_done_in_bounded_batches,
     counts_per_state,
     group_commit_shares_transactions,
 );
+
+#[tokio::test(start_paused = true)]
+async fn the_sweeper_purges_in_bounded_batches() {
+    let clock = ManualClock::new(t0());
+    let store = hookseal_inbox::MemoryStore::new();
+    let inbox = inbox(&store, &clock);
+    for n in 0..5 {
+        accept(&inbox, &format!("lead-{n}")).await;
+    }
+    let worker = Worker::<Toran>::new(inbox.clone());
+    assert_eq!(worker.run_once(|_| async { Ok(()) }).await.unwrap().done, 5);
+    clock.advance(Duration::from_secs(31 * 24 * 3600));
+    let batches = Arc::new(Mutex::new(Vec::new()));
+    let sweeper = tokio::spawn(inbox.clone().run_sweeper(Duration::from_secs(3600), 2));
+    // Tokio's clock is paused: each sleep lets the sweeper's interval tick, instantly.
+    for _ in 0..10 {
+        batches.lock().unwrap().push(inbox.counts().await.unwrap().done);
+        if inbox.counts().await.unwrap().done == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+    sweeper.abort();
+    assert_eq!(inbox.counts().await.unwrap().done, 0, "{:?}", batches.lock().unwrap());
+}
