@@ -80,3 +80,39 @@ impl fmt::Debug for Backoff {
         f.debug_struct("Backoff").field("base", &self.base).field("cap", &self.cap).finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ceilings_double_up_to_the_cap() {
+        let backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(10));
+        let ceilings: Vec<_> = (1..=7).map(|n| backoff.ceiling(n).as_millis()).collect();
+        assert_eq!(ceilings, [500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
+        assert_eq!(backoff.ceiling(u32::MAX), Duration::from_secs(10), "no overflow");
+        assert_eq!(backoff.ceiling(0), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn full_jitter_stays_within_bounds_and_spreads() {
+        let backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60)).seeded(1);
+        for attempt in 1..=10 {
+            let draws: Vec<_> = (0..200).map(|_| backoff.delay(attempt)).collect();
+            assert!(draws.iter().all(|d| *d <= backoff.ceiling(attempt)));
+            // Full jitter: draws cover the lower and the upper half of the range.
+            let half = backoff.ceiling(attempt) / 2;
+            assert!(draws.iter().any(|d| *d < half) && draws.iter().any(|d| *d > half), "attempt {attempt}");
+        }
+    }
+
+    #[test]
+    fn seeded_draws_are_reproducible() {
+        let draws = |seed| {
+            let backoff = Backoff::default().seeded(seed);
+            (1..=8).map(|n| backoff.delay(n)).collect::<Vec<_>>()
+        };
+        assert_eq!(draws(7), draws(7));
+        assert_ne!(draws(7), draws(8));
+    }
+}

@@ -17,13 +17,16 @@ pub(crate) struct Pending {
 
 /// The committer: takes what is queued (up to `max_batch`, waiting at most
 /// `max_wait` for more), commits it in one transaction, answers each caller.
-/// Up to `parallel` batches are in flight at once (one per connection).
+/// Up to `parallel` batches are in flight at once (one per connection). A
+/// batch that has not committed within `commit_timeout` is abandoned (its
+/// transaction rolls back) so that a hung connection cannot hold a slot forever.
 pub(crate) fn spawn(
     store: Arc<dyn Store>,
     mut queue: mpsc::Receiver<Pending>,
     max_batch: usize,
     max_wait: Duration,
     parallel: usize,
+    commit_timeout: Duration,
 ) {
     let slots = Arc::new(Semaphore::new(parallel.max(1)));
     let max_batch = max_batch.max(1);
@@ -50,7 +53,10 @@ pub(crate) fn spawn(
             let store = Arc::clone(&store);
             tokio::spawn(async move {
                 let (rows, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|p| (p.row, p.reply)).unzip();
-                match store.ingest_batch(rows).await {
+                let committed = tokio::time::timeout(commit_timeout, store.ingest_batch(rows))
+                    .await
+                    .unwrap_or(Err(StoreError::Timeout(commit_timeout)));
+                match committed {
                     Ok(done) => {
                         for (reply, ingested) in replies.into_iter().zip(done) {
                             let _ = reply.send(Ok(ingested));

@@ -95,7 +95,14 @@ impl InboxBuilder {
     #[must_use]
     pub fn build(self) -> Inbox {
         let (queue, pending) = mpsc::channel(self.max_batch.saturating_mul(self.parallel).max(1024));
-        group::spawn(Arc::clone(&self.store), pending, self.max_batch, self.max_wait, self.parallel);
+        group::spawn(
+            Arc::clone(&self.store),
+            pending,
+            self.max_batch,
+            self.max_wait,
+            self.parallel,
+            self.ingest_timeout,
+        );
         Inbox {
             inner: Arc::new(Inner {
                 store: self.store,

@@ -93,15 +93,15 @@ impl PgStore {
                  times_seen = hookseal_inbox_events.times_seen + 1, last_seen_at_us = excluded.last_seen_at_us \
                  RETURNING id, times_seen",
             )
-            .bind(row.provider)
-            .bind(row.idempotency_key)
-            .bind(row.event_name)
+            .bind(text(row.provider))
+            .bind(text(row.idempotency_key))
+            .bind(text(row.event_name))
             .bind(row.body)
-            .bind(row.event_header)
-            .bind(row.timestamp_header)
+            .bind(row.event_header.map(text))
+            .bind(row.timestamp_header.map(text))
             .bind(received)
             .bind(state.as_str())
-            .bind(row.dead_letter)
+            .bind(row.dead_letter.map(text))
             .bind((state == State::Dead).then_some(received))
             .fetch_one(&mut *tx)
             .await?;
@@ -221,7 +221,7 @@ impl Store for PgStore {
                 )
                 .bind(to_micros(now)),
             }
-            .bind(error)
+            .bind(text(error))
             .bind(id)
             .bind(token)
             .execute(&self.pool)
@@ -254,8 +254,8 @@ impl Store for PgStore {
                  AND ($2::text IS NULL OR provider = $2) AND ($3::text IS NULL OR event_name = $3)",
             )
             .bind(to_micros(now))
-            .bind(filter.provider)
-            .bind(filter.event_name)
+            .bind(filter.provider.map(text))
+            .bind(filter.event_name.map(text))
             .execute(&self.pool)
             .await?;
             Ok(done.rows_affected())
@@ -312,8 +312,8 @@ impl Store for PgStore {
     ) -> BoxFuture<'_, Result<Option<StoredEvent>, StoreError>> {
         async move {
             let row = sqlx::query("SELECT * FROM hookseal_inbox_events WHERE provider = $1 AND idempotency_key = $2")
-                .bind(provider)
-                .bind(idempotency_key)
+                .bind(text(provider))
+                .bind(text(idempotency_key))
                 .fetch_optional(&self.pool)
                 .await?;
             Ok(row.map(|row| decode_event!(&row)).transpose()?)
@@ -340,4 +340,11 @@ pub(crate) async fn mark_done(
     .execute(conn)
     .await?;
     Ok(fenced(done))
+}
+
+/// PostgreSQL `text` cannot hold NUL: an authentic body may put `\u0000` in its
+/// idempotency key, and one such row must not fail a whole group-commit batch.
+/// NUL becomes U+FFFD in every text column (the body, `bytea`, is kept exact).
+fn text(value: String) -> String {
+    if value.contains('\0') { value.replace('\0', "\u{FFFD}") } else { value }
 }

@@ -229,6 +229,12 @@ impl<P: Provider> Worker<P> {
     /// neither does; a worker whose claim was lost (fenced) rolls its writes
     /// back. So the effects happen exactly once.
     ///
+    /// `pool` must be the inbox's own database ([`SqliteStore::pool`](crate::SqliteStore::pool),
+    /// [`PgStore::pool`](crate::PgStore::pool)). On SQLite the transaction holds
+    /// the database's single write lock from its first write to its commit, so
+    /// keep slow work (and [`Job::heartbeat`], which writes on another
+    /// connection) before the first write; a commit that fails counts as a failed attempt.
+    ///
     /// # Errors
     ///
     /// [`StoreError`] if the store failed.

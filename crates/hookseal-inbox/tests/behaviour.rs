@@ -115,6 +115,29 @@ async fn unparseable_body_is_dead_lettered<S: Store + Clone>(store: S) {
     assert_eq!(inbox.counts().await.unwrap().total(), 1);
 }
 
+async fn nul_in_a_key_does_not_poison_a_batch<S: Store + Clone>(store: S) {
+    let clock = ManualClock::new(t0());
+    let inbox = inbox(&store, &clock);
+    // JSON may carry NUL as \u0000; PostgreSQL text cannot. Batched with clean rows, all are stored.
+    let odd = lead("a\\u0000b");
+    let results = join_all((0..8).map(|n| {
+        let inbox = inbox.clone();
+        let odd = odd.clone();
+        async move {
+            let body = if n == 3 { odd } else { lead(&format!("clean-{n}")) };
+            inbox.accept(&toran(), &signed::<Toran>(&body, "lead.captured"), &body).await
+        }
+    }))
+    .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(inbox.counts().await.unwrap().ready, 8);
+    let id = results[3].as_ref().unwrap().id;
+    let row = inbox.get(id).await.unwrap().unwrap();
+    assert_eq!(row.body, odd, "the body is kept byte for byte");
+    assert!(inbox.find("toran", "a\0b").await.unwrap().is_some());
+    assert!(!inbox.accept(&toran(), &signed::<Toran>(&odd, "lead.captured"), &odd).await.unwrap().inserted);
+}
+
 async fn worker_handles_and_marks_done<S: Store + Clone>(store: S) {
     let clock = ManualClock::new(t0());
     let inbox = inbox(&store, &clock);
@@ -242,6 +265,33 @@ async fn heartbeat_extends_the_lease<S: Store + Clone>(store: S) {
     clock.advance(Duration::from_secs(11));
     assert_eq!(worker.claim().await.unwrap().len(), 1, "now it has expired");
     assert!(!inbox.store().complete(id, claim.token, clock.now()).await.unwrap());
+}
+
+async fn a_long_handler_extends_its_lease<S: Store + Clone>(store: S) {
+    let clock = ManualClock::new(t0());
+    let inbox = inbox(&store, &clock);
+    accept(&inbox, "lead-slow").await;
+    let lease = Duration::from_secs(30);
+    let worker = Worker::<Toran>::new(inbox.clone()).lease(lease);
+    let other = Worker::<Toran>::new(inbox.clone()).lease(lease);
+    let (clock_in, other) = (clock.clone(), &other);
+    let report = worker
+        .run_once(|job| {
+            let clock = clock_in.clone();
+            async move {
+                clock.advance(Duration::from_secs(25));
+                assert!(job.heartbeat().await?, "still ours: extended");
+                clock.advance(Duration::from_secs(25)); // 50 s after the claim
+                assert!(other.claim().await?.is_empty(), "the extended lease holds");
+                clock.advance(Duration::from_secs(10)); // 35 s after the heartbeat
+                assert_eq!(other.claim().await?.len(), 1, "expired: taken over");
+                assert!(!job.heartbeat().await?, "fenced: no longer ours");
+                Ok(())
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!((report.claimed, report.done, report.fenced), (1, 0, 1));
 }
 
 async fn lost_on_last_attempt_is_dead<S: Store + Clone>(store: S) {
@@ -421,13 +471,41 @@ suites!(
     duplicate_is_counted_not_stored,
     concurrent_duplicates_store_once,
     unparseable_body_is_dead_lettered,
+    nul_in_a_key_does_not_poison_a_batch,
     worker_handles_and_marks_done,
     failures_back_off_then_dead_then_replay,
     expired_lease_is_reclaimed_and_stale_worker_fenced,
     heartbeat_extends_the_lease,
+    a_long_handler_extends_its_lease,
     lost_on_last_attempt_is_dead,
     replay_one_event,
     retention_purges_old_done_in_bounded_batches,
     counts_per_state,
     group_commit_shares_transactions,
 );
+
+#[tokio::test(start_paused = true)]
+async fn the_sweeper_purges_in_bounded_batches() {
+    let clock = ManualClock::new(t0());
+    let store = hookseal_inbox::MemoryStore::new();
+    let inbox = inbox(&store, &clock);
+    for n in 0..5 {
+        accept(&inbox, &format!("lead-{n}")).await;
+    }
+    let worker = Worker::<Toran>::new(inbox.clone());
+    assert_eq!(worker.run_once(|_| async { Ok(()) }).await.unwrap().done, 5);
+    clock.advance(Duration::from_secs(31 * 24 * 3600));
+    let mut seen = Vec::new();
+    let sweeper = tokio::spawn(inbox.clone().run_sweeper(Duration::from_secs(3600), 2));
+    // Tokio's clock is paused: each sleep lets the sweeper's interval tick, instantly.
+    for _ in 0..10 {
+        let done = inbox.counts().await.unwrap().done;
+        seen.push(done);
+        if done == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+    sweeper.abort();
+    assert_eq!(inbox.counts().await.unwrap().done, 0, "done counts seen: {seen:?}");
+}

@@ -29,13 +29,16 @@ use hookseal_inbox::{Clock as _, Inbox, ManualClock, PgStore, SqliteStore, State
 const LEASE: Duration = Duration::from_secs(30);
 const ACKED: usize = 20;
 
+/// One proof, as a future to run on the parent's runtime.
+type Proof = (&'static str, fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>);
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     if let Ok(role) = std::env::var("HOOKSEAL_CRASH_ROLE") {
         runtime.block_on(child(&role));
         return;
     }
-    let proofs: [(&str, fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>); 4] = [
+    let proofs: [Proof; 4] = [
         ("proof_2_sigkilled_worker_postgres", || Box::pin(sigkilled_worker_postgres())),
         ("proof_2_sigkilled_worker_sqlite", || Box::pin(sigkilled_worker_sqlite())),
         ("proof_4_sqlite_holder_killed", || Box::pin(sqlite_holder_killed())),

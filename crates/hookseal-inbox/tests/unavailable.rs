@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{lead, signed, toran};
@@ -10,8 +11,8 @@ use futures_util::future::{BoxFuture, pending};
 use hookseal_core::Toran;
 use hookseal_inbox::sqlx::postgres::PgPoolOptions;
 use hookseal_inbox::{
-    AcceptError, Claim, ClaimRequest, Counts, Inbox, Ingested, NewEvent, PgStore, ReplayFilter, Store, StoreError,
-    StoredEvent,
+    AcceptError, Claim, ClaimRequest, Counts, Inbox, Ingested, MemoryStore, NewEvent, PgStore, ReplayFilter, Store,
+    StoreError, StoredEvent,
 };
 
 #[tokio::test]
@@ -85,4 +86,66 @@ async fn slow_store_times_out_with_503() {
     let err = inbox.accept(&toran(), &signed::<Toran>(&body, "lead.captured"), &body).await.unwrap_err();
     assert_eq!(err, AcceptError::Store(StoreError::Timeout(Duration::from_millis(800))));
     assert_eq!(err.status(), 503);
+}
+
+/// A store whose first batch hangs forever; later ones are stored in memory.
+struct HangsOnce {
+    hung: AtomicBool,
+    memory: MemoryStore,
+}
+
+impl Store for HangsOnce {
+    fn ingest_batch(&self, rows: Vec<NewEvent>) -> BoxFuture<'_, Result<Vec<Ingested>, StoreError>> {
+        if self.hung.swap(true, Ordering::SeqCst) { self.memory.ingest_batch(rows) } else { Box::pin(pending()) }
+    }
+    fn claim(&self, r: ClaimRequest) -> BoxFuture<'_, Result<Vec<Claim>, StoreError>> {
+        self.memory.claim(r)
+    }
+    fn heartbeat(&self, i: i64, t: i64, u: chrono::DateTime<chrono::Utc>) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.memory.heartbeat(i, t, u)
+    }
+    fn complete(&self, i: i64, t: i64, n: chrono::DateTime<chrono::Utc>) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.memory.complete(i, t, n)
+    }
+    fn fail(
+        &self,
+        i: i64,
+        t: i64,
+        e: String,
+        r: Option<chrono::DateTime<chrono::Utc>>,
+        n: chrono::DateTime<chrono::Utc>,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.memory.fail(i, t, e, r, n)
+    }
+    fn replay(&self, i: i64, n: chrono::DateTime<chrono::Utc>) -> BoxFuture<'_, Result<bool, StoreError>> {
+        self.memory.replay(i, n)
+    }
+    fn replay_dead(&self, f: ReplayFilter, n: chrono::DateTime<chrono::Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
+        self.memory.replay_dead(f, n)
+    }
+    fn purge_done(&self, b: chrono::DateTime<chrono::Utc>, l: u32) -> BoxFuture<'_, Result<u64, StoreError>> {
+        self.memory.purge_done(b, l)
+    }
+    fn counts(&self) -> BoxFuture<'_, Result<Counts, StoreError>> {
+        self.memory.counts()
+    }
+    fn get(&self, i: i64) -> BoxFuture<'_, Result<Option<StoredEvent>, StoreError>> {
+        self.memory.get(i)
+    }
+    fn find(&self, p: String, k: String) -> BoxFuture<'_, Result<Option<StoredEvent>, StoreError>> {
+        self.memory.find(p, k)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_commit_does_not_block_the_committer_for_good() {
+    let store = HangsOnce { hung: AtomicBool::new(false), memory: MemoryStore::new() };
+    let inbox = Inbox::builder(store).ingest_timeout(Duration::from_secs(2)).build();
+    let first = lead("lead-hung");
+    let err = inbox.accept(&toran(), &signed::<Toran>(&first, "lead.captured"), &first).await.unwrap_err();
+    assert_eq!(err.status(), 503);
+    // The hung batch is abandoned after the timeout, so the (only) commit slot is free again.
+    let body = lead("lead-next");
+    let receipt = inbox.accept(&toran(), &signed::<Toran>(&body, "lead.captured"), &body).await.unwrap();
+    assert!(receipt.inserted);
 }

@@ -1,0 +1,71 @@
+//! The schema is shipped as versioned migrations applied on open (idempotently),
+//! and the SQLite file is opened in WAL mode with synchronous=FULL and a busy timeout.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod common;
+
+use hookseal_inbox::sqlx::{self, Row as _};
+use hookseal_inbox::{PgStore, SqliteStore};
+
+const VERSION: i64 = 20_261_201_000_001;
+
+#[tokio::test]
+async fn sqlite_pragmas_and_migrations() {
+    let dir = common::TempDir::new();
+    let path = dir.file("inbox.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    let journal: String = sqlx::query("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap().get(0);
+    let synchronous: i64 = sqlx::query("PRAGMA synchronous").fetch_one(&mut *conn).await.unwrap().get(0);
+    let busy: i64 = sqlx::query("PRAGMA busy_timeout").fetch_one(&mut *conn).await.unwrap().get(0);
+    assert_eq!((journal.as_str(), synchronous, busy), ("wal", 2, 5000), "WAL, FULL (2), 5 s");
+    drop(conn);
+    drop(store);
+    // Opening again applies nothing twice.
+    let store = SqliteStore::open(&path).await.unwrap();
+    let versions: Vec<i64> = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, [VERSION]);
+}
+
+#[tokio::test]
+async fn postgres_migrations_coexist_with_the_applications() {
+    let db = common::PgTestDb::create().await;
+    let pool = db.pool(2).await;
+    // The application's own migration history, with a version hookseal does not know.
+    sqlx::query(
+        "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+         installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL, \
+         execution_time BIGINT NOT NULL)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO _sqlx_migrations VALUES (1, 'app', now(), true, '\\x00', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let store = PgStore::from_pool(pool.clone()).await.unwrap();
+    drop(store);
+    PgStore::from_pool(pool.clone()).await.unwrap();
+    let versions: Vec<i64> = sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, [1, VERSION]);
+    let unique: bool =
+        sqlx::query("SELECT indisunique FROM pg_index WHERE indexrelid = 'hookseal_inbox_events_dedupe'::regclass")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get(0);
+    assert!(unique);
+}
