@@ -220,6 +220,7 @@ fn garbage_before_a_good_entry_still_verifies() {
         format!("v1={good},t=1700000000"),
         format!("t=1700000000,junk,x=y,v1={good}"),
         format!("t=1700000000, v1={good}"),
+        format!("t= 1700000000 ,v1={good}"),
     ] {
         assert_eq!(stripe_result(&value, 1_700_000_000), Ok(KeyMatch::Secret(0)), "{value}");
     }
