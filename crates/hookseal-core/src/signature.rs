@@ -72,7 +72,7 @@ impl SignatureFormat {
     }
 
     /// Decodes one single-value signature (the first three formats).
-    fn decode_single(self, value: &[u8]) -> Result<[u8; 32], SignatureFault> {
+    pub(crate) fn decode_single(self, value: &[u8]) -> Result<[u8; 32], SignatureFault> {
         if value.is_empty() {
             return Err(SignatureFault::Empty);
         }

@@ -234,7 +234,8 @@ impl<P: Provider> Verifier<P> {
             (self.scheme.signed_content(), format)
         {
             // The five providers' path: one tag, one MAC per key, as before the scheme model.
-            let tag = format.decode(value).map_err(|fault| Error::MalformedSignature { header, fault })?;
+            let tag =
+                format.decode_single(trim_ows(value)).map_err(|fault| Error::MalformedSignature { header, fault })?;
             return self.keys.find(body, &tag).map(|i| (KeyMatch::Secret(i), None)).ok_or(Error::SignatureMismatch);
         }
         let signed = self.signed_parts(headers, value)?;
