@@ -40,8 +40,8 @@ pub(crate) fn decode_into(input: &[u8], out: &mut [u8]) -> Option<()> {
     let mut written = 0;
     for quad in input.chunks_exact(4) {
         let pad = quad.iter().rev().take_while(|&&b| b == b'=').count();
-        if pad > 0 && written + 3 - pad != out.len() {
-            return None; // padding before the last quad
+        if pad > 2 || (pad > 0 && written + 3 - pad != out.len()) {
+            return None; // a quad of padding, or padding before the last quad
         }
         let mut bits = 0u32;
         let mut invalid = 0u8;
@@ -119,6 +119,22 @@ mod tests {
                 decoded_len(bad.as_bytes()).is_some_and(|len| decode_into(bad.as_bytes(), &mut vec![0; len]).is_some());
             assert!(!ok, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_quad_of_padding_anywhere_is_refused_without_overflow() {
+        // Found by the `whsec_secret` fuzz target: a leading `====` quad made
+        // `3 - pad` underflow (a panic with overflow checks on).
+        for bad in ["========241\u{14}\0\0\0\0\0Uwc", "====Zm9v", "Zm9v====Zm9v", "===="] {
+            let len = decoded_len(bad.as_bytes());
+            if let Some(len) = len {
+                assert_eq!(decode_into(bad.as_bytes(), &mut vec![0; len]), None, "{bad:?}");
+            }
+        }
+        assert_eq!(
+            crate::Secret::from_whsec("whsec_====Zm9vZm9vZm9vZm9vZm9vZm9vZm9vZm9v").err(),
+            Some(crate::InvalidSecret::NotBase64)
+        );
     }
 
     #[test]

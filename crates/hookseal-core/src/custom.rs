@@ -16,7 +16,8 @@ use crate::provider::RequestFacts;
 /// time read where the scheme says.
 ///
 /// * **Name**: the scheme's event-name header (GitHub's `X-GitHub-Event`),
-///   else the body's `event`, else its `type` (a string), else empty.
+///   else the body's `event`, else its `type` (a string), else the value of
+///   a checked event header (with nothing in the body to disagree with), else empty.
 /// * **Idempotency key**: the scheme's id header (`webhook-id`,
 ///   `X-GitHub-Delivery`), else the body's `id` (a string, or a number kept
 ///   as written: `12345` gives `"12345"`), else a SHA-256 of the JSON text
@@ -188,9 +189,11 @@ impl Event {
         let probe: Probe<'_> = parse_json(text)?;
         let raw: Box<RawValue> = parse_json::<&RawValue>(text)?.to_owned();
         let header_text = |value: &[u8]| String::from_utf8_lossy(value).into_owned();
-        let name = match facts.event_name {
-            Some(value) => header_text(value),
-            None => probe.event.or(probe.kind).map(Cow::into_owned).unwrap_or_default(),
+        let name = match (facts.event_name, probe.event.or(probe.kind), facts.event_name_fallback) {
+            (Some(value), _, _) => header_text(value),
+            (None, Some(name), _) => name.into_owned(),
+            (None, None, Some(value)) => header_text(value),
+            (None, None, None) => String::new(),
         };
         let key = match (facts.id, probe.id) {
             (Some(value), _) if !value.is_empty() => header_text(value),
@@ -292,7 +295,12 @@ mod tests {
     #[test]
     fn headers_take_precedence_over_the_body() {
         let at = DateTime::from_timestamp(1_614_265_330, 0);
-        let facts = RequestFacts { event_name: Some(b"push"), id: Some(b"delivery-1"), timestamp: at };
+        let facts = RequestFacts {
+            event_name: Some(b"push"),
+            event_name_fallback: None,
+            id: Some(b"delivery-1"),
+            timestamp: at,
+        };
         let e = Event::from_request(br#"{"type":"x","id":"y","timestamp":1}"#, &facts).unwrap();
         assert_eq!((e.name(), e.idempotency_key().as_ref(), e.occurred_at()), ("push", "delivery-1", at));
     }

@@ -36,6 +36,32 @@
 //! Unknown event names are never an error: they parse into each provider's
 //! `Unknown` variant, which keeps the raw JSON.
 //!
+//! ## Any other signed sender
+//!
+//! Every provider is one [`Scheme`]: which bytes are signed, how the MAC is
+//! written and laid out, how the secret is read, and where the event name,
+//! idempotency key and timestamp come from. Three are ready,
+//! [`Scheme::STANDARD_WEBHOOKS`], [`Scheme::GITHUB`] and [`Scheme::STRIPE`]
+//! (also as the providers [`StandardWebhooks`], [`GitHub`], [`Stripe`]), and
+//! header names may come from configuration at run time ([`Scheme::set_header`]).
+//!
+//! ```
+//! use hookseal_core::{GitHub, Message, Scheme, Secret, Signer, Verifier, WebhookEvent};
+//!
+//! let secret = Secret::new("It's a Secret to Everybody")?;
+//! let body = br#"{"zen":"Design for failure."}"#;
+//! let signature = Signer::for_scheme(&secret, Scheme::GITHUB)?.signature(body, &Message::default());
+//! let headers = [
+//!     ("X-Hub-Signature-256", signature.as_str()),
+//!     ("X-GitHub-Event", "ping"),
+//!     ("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"),
+//! ];
+//! let event = Verifier::<GitHub>::new(secret).verify_event(&headers, body)?;
+//! assert_eq!(event.name(), "ping");
+//! assert_eq!(event.idempotency_key(), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Another sender of HMAC-SHA256 webhooks can be verified with [`Custom`]
 //! (raw JSON events), or given a provider type of its own with your own
 //! typed events: see the guide [`own_provider`].

@@ -17,6 +17,10 @@ use crate::signature::{Scheme, SignatureFormat};
 pub struct RequestFacts<'a> {
     /// The event name header's value, when the scheme takes the name from a header.
     pub event_name: Option<&'a [u8]>,
+    /// The event header's value, when the scheme only checks it against the
+    /// body: the name to use if the body names no event (then there is
+    /// nothing for the header to disagree with).
+    pub event_name_fallback: Option<&'a [u8]>,
     /// The id header's value (the idempotency key), when the scheme has one.
     pub id: Option<&'a [u8]>,
     /// The signed timestamp, when the scheme signs one.
@@ -27,7 +31,7 @@ impl RequestFacts<'_> {
     /// Whether nothing was read.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.event_name.is_none() && self.id.is_none() && self.timestamp.is_none()
+        self.event_name.is_none() && self.event_name_fallback.is_none() && self.id.is_none() && self.timestamp.is_none()
     }
 }
 
@@ -43,6 +47,10 @@ pub trait Provider: Send + Sync + 'static {
     const SCHEME: Scheme;
     /// The provider's typed event.
     type Event: WebhookEvent;
+
+    /// Whether [`event_from`](Self::event_from) reads the [`RequestFacts`]
+    /// (when `false`, the verifier does not look them up: the five providers).
+    const READS_HEADERS: bool = false;
 
     /// Builds the event from an authentic body and what the scheme read from
     /// headers. The default reads the body alone (the five providers);
@@ -178,6 +186,7 @@ impl Provider for Custom {
     const NAME: &'static str = "custom";
     const SCHEME: Scheme = Scheme::new("X-Signature", SignatureFormat::Sha256Prefixed);
     type Event = crate::custom::Event;
+    const READS_HEADERS: bool = true;
 
     fn event_from(body: &[u8], facts: &RequestFacts<'_>) -> Result<Self::Event, BodyError> {
         crate::custom::Event::from_request(body, facts)
@@ -196,6 +205,7 @@ macro_rules! ready_schemes {
             const NAME: &'static str = $name;
             const SCHEME: Scheme = Scheme::$scheme;
             type Event = crate::custom::Event;
+            const READS_HEADERS: bool = true;
 
             fn event_from(body: &[u8], facts: &RequestFacts<'_>) -> Result<Self::Event, BodyError> {
                 crate::custom::Event::from_request(body, facts)

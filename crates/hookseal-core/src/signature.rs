@@ -72,7 +72,7 @@ impl SignatureFormat {
     }
 
     /// Decodes one single-value signature (the first three formats).
-    fn decode_single(self, value: &[u8]) -> Result<[u8; 32], SignatureFault> {
+    pub(crate) fn decode_single(self, value: &[u8]) -> Result<[u8; 32], SignatureFault> {
         if value.is_empty() {
             return Err(SignatureFault::Empty);
         }
@@ -172,7 +172,7 @@ pub(crate) fn stripe_timestamp(value: &[u8]) -> Result<&[u8], SignatureFault> {
             return Err(SignatureFault::MissingTimestamp);
         }
     }
-    found.ok_or(SignatureFault::MissingTimestamp)
+    found.map(crate::headers::trim_ows).ok_or(SignatureFault::MissingTimestamp)
 }
 
 /// Canonical Unix seconds: ASCII digits only, no sign, no leading zero (but
@@ -335,8 +335,11 @@ impl Scheme {
 
     /// GitHub: `X-Hub-Signature-256: sha256=<hex>` over the body, keyed with
     /// the secret's bytes; the event name from `X-GitHub-Event`, the
-    /// idempotency key from `X-GitHub-Delivery`. GitHub signs no timestamp,
-    /// and neither header is signed (see the README's scheme notes).
+    /// idempotency key from `X-GitHub-Delivery`. GitHub signs no timestamp
+    /// and neither header, so this scheme has no replay window, and a
+    /// captured delivery re-sent with another `X-GitHub-Delivery` is not
+    /// recognised as a redelivery: GitHub's design, not one hookseal can
+    /// close (deduplicate on the body too if that matters to you).
     pub const GITHUB: Self = Self::new("X-Hub-Signature-256", SignatureFormat::Sha256Prefixed)
         .with_event_name_header("X-GitHub-Event")
         .with_id_header("X-GitHub-Delivery");
@@ -367,7 +370,9 @@ impl Scheme {
         }
     }
 
-    /// Also checks that `event_header`, when present, agrees with the signed body.
+    /// Also checks that `event_header`, when present, agrees with the signed
+    /// body's event name. For a sender whose body carries no name (GitHub),
+    /// use [`with_event_name_header`](Self::with_event_name_header) instead.
     #[must_use]
     pub const fn with_event_header(mut self, event_header: &'static str) -> Self {
         self.event_header = Some(event_header);

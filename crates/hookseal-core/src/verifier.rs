@@ -234,7 +234,8 @@ impl<P: Provider> Verifier<P> {
             (self.scheme.signed_content(), format)
         {
             // The five providers' path: one tag, one MAC per key, as before the scheme model.
-            let tag = format.decode(value).map_err(|fault| Error::MalformedSignature { header, fault })?;
+            let tag =
+                format.decode_single(trim_ows(value)).map_err(|fault| Error::MalformedSignature { header, fault })?;
             return self.keys.find(body, &tag).map(|i| (KeyMatch::Secret(i), None)).ok_or(Error::SignatureMismatch);
         }
         let signed = self.signed_parts(headers, value)?;
@@ -358,12 +359,16 @@ impl<P: Provider> Verifier<P> {
     ) -> Result<Verified<P::Event>, Error> {
         let (key, signed_at) = self.verify_with(headers, body, &now)?;
         let scheme = &self.scheme;
-        let event = if signed_at.is_none() && scheme.id_header().is_none() && !scheme.event_name_from_header() {
+        let event = if !P::READS_HEADERS {
+            // The five providers: everything is in the body.
             P::event_from(body, &RequestFacts::default())?
         } else {
             let value = |name: Option<&'static str>| name.and_then(|name| headers.values(name).next()).map(trim_ows);
+            let event_value = value(scheme.event_header());
+            let from_header = scheme.event_name_from_header();
             let facts = RequestFacts {
-                event_name: if scheme.event_name_from_header() { value(scheme.event_header()) } else { None },
+                event_name: event_value.filter(|_| from_header),
+                event_name_fallback: event_value.filter(|_| !from_header),
                 id: value(scheme.id_header()),
                 timestamp: signed_at,
             };

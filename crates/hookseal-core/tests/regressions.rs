@@ -24,6 +24,13 @@ fn assert_round_trips<P: Provider>(body: &[u8]) {
     assert_eq!(again.occurred_at(), event.occurred_at());
 }
 
+/// The `whsec_secret` inputs saved here are all invalid: refused, without a panic.
+fn assert_whsec_refused_without_panic(text: &[u8]) {
+    let text = String::from_utf8_lossy(text);
+    assert!(hookseal_core::Secret::from_whsec(&text).is_err(), "{text:?}");
+    assert!(hookseal_core::Scheme::STANDARD_WEBHOOKS.secret(&text).is_err(), "{text:?}");
+}
+
 fn sha256_key(text: &str) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes())))
 }
@@ -42,6 +49,7 @@ fn every_saved_input_keeps_its_property() {
             "parse_tuco" => assert_round_trips::<Tuco>,
             "parse_connectgain" => assert_round_trips::<ConnectGain>,
             "parse_custom" => assert_round_trips::<Custom>,
+            "whsec_secret" => assert_whsec_refused_without_panic,
             other => panic!("no property known for tests/regressions/{other}"),
         };
         for file in std::fs::read_dir(&dir).unwrap() {

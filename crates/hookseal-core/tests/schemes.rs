@@ -220,6 +220,7 @@ fn garbage_before_a_good_entry_still_verifies() {
         format!("v1={good},t=1700000000"),
         format!("t=1700000000,junk,x=y,v1={good}"),
         format!("t=1700000000, v1={good}"),
+        format!("t= 1700000000 ,v1={good}"),
     ] {
         assert_eq!(stripe_result(&value, 1_700_000_000), Ok(KeyMatch::Secret(0)), "{value}");
     }
@@ -521,4 +522,27 @@ fn configured_names_are_checked_and_stored_once() {
     let first = HeaderName::new(String::from("X-Stored-Once")).unwrap();
     let again = HeaderName::new(String::from("x-stored-once")).unwrap();
     assert!(std::ptr::eq(first.as_str(), again.as_str()), "the second lookup returns the stored name");
+}
+
+#[test]
+fn a_checked_event_header_names_an_event_whose_body_has_no_name() {
+    // Issue 13: `with_event_header("X-GitHub-Event")` refused every authentic GitHub request.
+    let secret = Secret::new("gh").unwrap();
+    let scheme =
+        Scheme::new("X-Hub-Signature-256", SignatureFormat::Sha256Prefixed).with_event_header("X-GitHub-Event");
+    let verifier = Verifier::<Custom>::new(secret.clone()).with_scheme(scheme);
+    let signer = Signer::new(&secret, SignatureFormat::Sha256Prefixed);
+    let nameless = br#"{"zen":"Practicality beats purity."}"#;
+    let signature = signer.sign(nameless);
+    let headers = [("X-Hub-Signature-256", signature.as_str()), ("X-GitHub-Event", "ping")];
+    assert_eq!(verifier.verify_event(&headers, nameless).unwrap().name(), "ping");
+    // A body that names its event must still agree with the header.
+    let named = br#"{"event":"push"}"#;
+    let signature = signer.sign(named);
+    let headers = [("X-Hub-Signature-256", signature.as_str()), ("X-GitHub-Event", "ping")];
+    assert!(matches!(verifier.verify_event(&headers, named), Err(Error::EventMismatch { .. })));
+    // And two disagreeing event headers are refused even for a nameless body.
+    let signature = signer.sign(nameless);
+    let twice = [("X-Hub-Signature-256", signature.as_str()), ("X-GitHub-Event", "ping"), ("X-GitHub-Event", "push")];
+    assert!(matches!(verifier.verify_event(&twice, nameless), Err(Error::EventMismatch { .. })));
 }

@@ -217,3 +217,32 @@ async fn github_over_a_real_hyper_server() {
     assert_eq!(unsigned.text().await.unwrap(), "missing signature");
     server.abort();
 }
+
+#[test]
+fn statuses_and_texts_are_the_axum_adapters() {
+    use hookseal_axum::WebhookRejection;
+    use hookseal_core::{Error, SignatureFault};
+    use hookseal_tower::Rejection;
+    let errors = [
+        Error::MissingSignature { header: "h" },
+        Error::MalformedSignature { header: "h", fault: SignatureFault::NotBase64 },
+        Error::DuplicateSignature { header: "h", count: 2 },
+        Error::SignatureMismatch,
+        Error::MissingSignedHeader { header: "webhook-id" },
+        Error::TimestampTooOld { age_secs: 301, tolerance_secs: 300 },
+        Error::MissingTimestamp,
+        Error::BodyTooLarge { limit: 1 },
+    ];
+    for err in errors {
+        let ours = Rejection::Verification(err.clone());
+        let axum = WebhookRejection::Verification(err);
+        assert_eq!((ours.status(), ours.body_text()), (axum.status(), axum.body_text()));
+    }
+    let pairs = [
+        (Rejection::BodyTooLarge { limit: 9 }, WebhookRejection::BodyTooLarge { limit: 9 }),
+        (Rejection::BodyRead, WebhookRejection::BodyRead),
+    ];
+    for (ours, axum) in pairs {
+        assert_eq!((ours.status(), ours.body_text()), (axum.status(), axum.body_text()));
+    }
+}
