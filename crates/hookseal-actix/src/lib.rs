@@ -6,5 +6,5 @@ pub mod receiver;
 mod rejection;
 
 pub use config::{DEFAULT_READ_TIMEOUT, WebhookConfig};
-pub use extract::{Tagged, VerifiedBody, Webhook, WebhookJson};
-pub use rejection::WebhookRejection;
+pub use extract::{Tagged, VerifiedBody, VerifiedWebhook, Webhook, WebhookJson};
+pub use rejection::{FromRejection, RejectionContext, WebhookRejection};
