@@ -165,7 +165,7 @@ where
 /// [`Bytes`].
 ///
 /// ```
-/// use bytes::{Bytes, BytesMut};
+/// use bytes::Bytes;
 /// use hookseal_axum::VerifiedBody;
 /// use hookseal_core::Tuco;
 ///
