@@ -52,6 +52,13 @@ impl<T, P, R> Tagged<P, R> for T {
 /// [`FromRejection`] to also get the provider and the route). A
 /// [`WebhookConfig::error_handler`] registered for the request takes precedence.
 ///
+/// Where actix-web and axum differ: here the extractor's error type stays
+/// `actix_web::Error` whatever `R` is (extract `Result<Webhook<P, R>, actix_web::Error>`
+/// and `err.as_error::<R>()`), since an error handler produces an
+/// `actix_web::Error`; in axum it is `R` itself. And a verifier missing from
+/// `app_data` is only found at run time here (a `500`,
+/// [`WebhookRejection::MissingVerifier`]), where axum's state makes it a compile error.
+///
 /// The field is a `P::Event` (see [`Tagged`] for why rustdoc shows a longer type).
 ///
 /// ```no_run
