@@ -4,6 +4,9 @@
 //! * `hand`: axum, the common hand-rolled pattern: `HeaderMap` + `Bytes`,
 //!   HMAC keyed from the secret, `hex::encode`, string `==`, then
 //!   `serde_json::from_slice::<serde_json::Value>`;
+//! * `careful`: axum, a careful hand-rolled receiver: `HeaderMap` + `Bytes`, an
+//!   HMAC keyed once at start-up, `verify_slice` (constant time) on the decoded
+//!   tag, and a typed parse into owned `String`s (see [`careful`]);
 //! * `floor`: axum, the least a verifying receiver can do: the request taken
 //!   whole, a pre-keyed HMAC, `verify_slice`, a borrowed parse (see [`floor`]);
 //! * `hookseal-axum`: axum, `hookseal_axum::Webhook<Toran>`;
@@ -19,7 +22,8 @@
 //!
 //! `print-request DIR` writes the request wrk sends (the 1 KiB Toran
 //! `lead.captured` of the core benches, signed with the bench secret): `DIR/body.json`,
-//! `DIR/headers.txt` (one `Name: value` a line, for curl) and `DIR/post.lua`.
+//! `DIR/headers.txt` (one `Name: value` a line, for curl), `DIR/post.lua`, and
+//! `DIR/secret` (the bench secret, for `hookseal listen`'s `HOOKSEAL_SECRET_TORAN`).
 
 #![forbid(unsafe_code)]
 
@@ -54,6 +58,7 @@ fn print_request(dir: &Path) -> std::io::Result<()> {
         lines.push_str(&format!("{name}: {value}\n"));
     }
     std::fs::write(dir.join("headers.txt"), lines)?;
+    std::fs::write(dir.join("secret"), SECRET)?;
     // A Lua long string holds the body's bytes verbatim; pick a level whose
     // closing bracket does not occur in the body.
     let text = std::str::from_utf8(&body).expect("UTF-8 body");
@@ -91,6 +96,32 @@ async fn hand(headers: HeaderMap, body: Bytes) -> StatusCode {
     match serde_json::from_slice::<serde_json::Value>(&body) {
         Ok(event) => {
             black_box(&event);
+            StatusCode::OK
+        }
+        Err(_) => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// A careful hand-rolled receiver: what a demanding engineer writes without
+/// hookseal. The usual `HeaderMap` + `Bytes` extractors (axum's default body
+/// limit), the HMAC keyed once at start-up (`State`), the `sha256=` tag
+/// hex-decoded and compared in constant time with `verify_slice`, then a typed
+/// parse into owned `String`s (`common::owned_shapes::Toran`; timestamps left
+/// as text, unknown keys ignored).
+async fn careful(State(key): State<HmacSha256>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let Some(tag) =
+        headers.get("x-toran-signature").and_then(|v| v.as_bytes().strip_prefix(b"sha256=")).and_then(common::decode_hex)
+    else {
+        return StatusCode::UNAUTHORIZED;
+    };
+    let mut mac = key;
+    mac.update(&body);
+    if mac.verify_slice(&tag).is_err() {
+        return StatusCode::UNAUTHORIZED;
+    }
+    match serde_json::from_slice::<common::owned_shapes::Toran>(&body) {
+        Ok(lead) => {
+            black_box(&lead);
             StatusCode::OK
         }
         Err(_) => StatusCode::BAD_REQUEST,
@@ -173,7 +204,7 @@ fn announce(addr: SocketAddr) {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: hookseal-e2e-bench (bare|hand|floor|hookseal-axum|hookseal-actix) PORT | print-request DIR");
+    eprintln!("usage: hookseal-e2e-bench (bare|hand|careful|floor|hookseal-axum|hookseal-actix) PORT | print-request DIR");
     std::process::exit(2)
 }
 
@@ -188,6 +219,7 @@ fn main() -> std::io::Result<()> {
     match mode.as_str() {
         "bare" => serve_axum(addr, Router::new().route(PATH, post(bare))),
         "hand" => serve_axum(addr, Router::new().route(PATH, post(hand))),
+        "careful" => serve_axum(addr, Router::new().route(PATH, post(careful)).with_state(common::prekeyed())),
         "floor" => serve_axum(addr, Router::new().route(PATH, post(floor)).with_state(common::prekeyed())),
         "hookseal-axum" => {
             let verifier = Verifier::<Toran>::new(secret());

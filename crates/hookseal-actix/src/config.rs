@@ -117,6 +117,11 @@ impl WebhookConfig {
         self.limit.map_or(verifier_limit, |limit| limit.min(verifier_limit))
     }
 
+    /// Whether an [`error_handler`](Self::error_handler) is set.
+    pub(crate) fn has_error_handler(&self) -> bool {
+        self.error_handler.is_some()
+    }
+
     /// Turns a rejection into the error the extractor returns.
     pub(crate) fn reject(&self, rejection: WebhookRejection, req: &HttpRequest) -> actix_web::Error {
         match &self.error_handler {

@@ -1,6 +1,7 @@
 //! The extractors: buffer the body within the limit, find the verifier, call the core.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 use actix_web::dev::Payload;
@@ -9,23 +10,25 @@ use actix_web::{FromRequest, HttpRequest, web};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use futures_util::future::LocalBoxFuture;
-use hookseal_core::{Headers, Provider, Verifier};
+use hookseal_core::chrono::Utc;
+use hookseal_core::{Headers, KeyMatch, Provider, Verifier};
 use serde::de::DeserializeOwned;
 
+use crate::rejection::{FromRejection, RejectionContext};
 use crate::{WebhookConfig, WebhookRejection};
 
-/// Type-level plumbing: `<T as Tagged<P>>::Is` is `T` itself, for every `T` and `P`.
+/// Type-level plumbing: `<T as Tagged<P, R>>::Is` is `T` itself, for every `T`, `P` and `R`.
 ///
-/// It lets [`VerifiedBody`] and [`WebhookJson`] name a provider `P` while
-/// keeping one public field, so that you write `VerifiedBody(body)` rather than
-/// `VerifiedBody(body, PhantomData)`. You never implement it (a blanket impl
-/// covers every type) or name it.
-pub trait Tagged<P> {
+/// It lets [`Webhook`], [`VerifiedBody`] and [`WebhookJson`] name a provider
+/// `P` and a rejection type `R` while keeping one public field, so that you
+/// write `VerifiedBody(body)` rather than `VerifiedBody(body, PhantomData)`.
+/// You never implement it (a blanket impl covers every type) or name it.
+pub trait Tagged<P, R> {
     /// Always `Self`.
     type Is;
 }
 
-impl<T, P> Tagged<P> for T {
+impl<T, P, R> Tagged<P, R> for T {
     type Is = T;
 }
 
@@ -41,6 +44,22 @@ impl<T, P> Tagged<P> for T {
 /// To see the refusal in the handler instead, extract
 /// `Result<Webhook<P>, actix_web::Error>`; `err.as_error::<WebhookRejection>()`
 /// gives the rejection back (when no error handler replaced it).
+///
+/// A second type parameter swaps in your own rejection type, as with axum's
+/// extractor: `Webhook<Toran, MyError>` answers a refusal with
+/// `MyError: FromRejection + Into<actix_web::Error>` (any
+/// `From<WebhookRejection> + ResponseError` type qualifies; implement
+/// [`FromRejection`] to also get the provider and the route). A
+/// [`WebhookConfig::error_handler`] registered for the request takes precedence.
+///
+/// Where actix-web and axum differ: here the extractor's error type stays
+/// `actix_web::Error` whatever `R` is (extract `Result<Webhook<P, R>, actix_web::Error>`
+/// and `err.as_error::<R>()`), since an error handler produces an
+/// `actix_web::Error`; in axum it is `R` itself. And a verifier missing from
+/// `app_data` is only found at run time here (a `500`,
+/// [`WebhookRejection::MissingVerifier`]), where axum's state makes it a compile error.
+///
+/// The field is a `P::Event` (see [`Tagged`] for why rustdoc shows a longer type).
 ///
 /// ```no_run
 /// use actix_web::{App, HttpResponse, HttpServer, web};
@@ -64,7 +83,7 @@ impl<T, P> Tagged<P> for T {
 /// .await
 /// # }
 /// ```
-pub struct Webhook<P: Provider>(pub P::Event);
+pub struct Webhook<P: Provider, R = WebhookRejection>(pub <P::Event as Tagged<P, R>>::Is);
 
 /// The verified raw body of a webhook from provider `P`, as
 /// [`Bytes`](bytes::Bytes) (actix's `web::Bytes`), not parsed.
@@ -84,7 +103,7 @@ pub struct Webhook<P: Provider>(pub P::Event);
 ///     HttpResponse::Ok().body(format!("{} authentic bytes", body.len()))
 /// }
 /// ```
-pub struct VerifiedBody<P: Provider>(pub <Bytes as Tagged<P>>::Is);
+pub struct VerifiedBody<P: Provider, R = WebhookRejection>(pub <Bytes as Tagged<P, R>>::Is);
 
 /// A verified webhook from provider `P`, parsed into your own type `T`.
 ///
@@ -111,11 +130,11 @@ pub struct VerifiedBody<P: Provider>(pub <Bytes as Tagged<P>>::Is);
 ///     HttpResponse::Ok().body(lead.lead_id)
 /// }
 /// ```
-pub struct WebhookJson<P: Provider, T>(pub <T as Tagged<P>>::Is);
+pub struct WebhookJson<P: Provider, T, R = WebhookRejection>(pub <T as Tagged<P, R>>::Is);
 
 macro_rules! wrapper_impls {
     ($name:ident [$($param:ident),*], $inner:ty, $what:literal) => {
-        impl<P: Provider, $($param),*> $name<P, $($param),*> {
+        impl<P: Provider, $($param,)* R> $name<P, $($param,)* R> {
             #[doc = concat!("The ", $what, ".")]
             pub fn into_inner(self) -> $inner {
                 self.0
@@ -169,41 +188,123 @@ wrapper_impls!(Webhook[], P::Event, "verified event");
 wrapper_impls!(VerifiedBody[], Bytes, "verified raw body");
 wrapper_impls!(WebhookJson[T], T, "verified body, parsed");
 
-impl<P: Provider> FromRequest for Webhook<P> {
+impl<P: Provider, R: FromRejection + Into<actix_web::Error> + 'static> FromRequest for Webhook<P, R> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        extract::<P, _>(req, payload, |verifier, headers, body| verifier.verify_event(headers, &body).map(Self))
+        extract::<P, R, _>(req, payload, |verifier, headers, body| verifier.verify_event(headers, &body).map(Self))
     }
 }
 
-impl<P: Provider> FromRequest for VerifiedBody<P> {
+impl<P: Provider, R: FromRejection + Into<actix_web::Error> + 'static> FromRequest for VerifiedBody<P, R> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        extract::<P, _>(req, payload, |verifier, headers, body| verifier.verify(headers, &body).map(|_| Self(body)))
+        extract::<P, R, _>(req, payload, |verifier, headers, body| verifier.verify(headers, &body).map(|_| Self(body)))
     }
 }
 
-impl<P: Provider, T: DeserializeOwned + 'static> FromRequest for WebhookJson<P, T> {
+impl<P, T, R> FromRequest for WebhookJson<P, T, R>
+where
+    P: Provider,
+    T: DeserializeOwned + 'static,
+    R: FromRejection + Into<actix_web::Error> + 'static,
+{
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        extract::<P, _>(req, payload, |verifier, headers, body| verifier.verify_json(headers, &body).map(Self))
+        extract::<P, R, _>(req, payload, |verifier, headers, body| verifier.verify_json(headers, &body).map(Self))
+    }
+}
+
+/// A verified webhook from provider `P` (exactly as [`Webhook`] checks it)
+/// together with **which secret matched**, to watch a secret rotation.
+///
+/// During a rotation the verifier holds the new secret and the old one
+/// ([`Verifier::with_secrets`], the new one first). [`key`](Self::key) says
+/// which one signed each request: `KeyMatch::Secret(0)` for the first,
+/// `KeyMatch::Secret(1)` for the second. Count them (a log line, a metric);
+/// once the provider has been switched to the new secret and no request has
+/// matched the old one for longer than the provider retries, drop the old
+/// secret from the verifier.
+///
+/// ```
+/// use actix_web::HttpResponse;
+/// use hookseal_actix::VerifiedWebhook;
+/// use hookseal_core::{KeyMatch, Toran, WebhookEvent};
+///
+/// async fn toran(webhook: VerifiedWebhook<Toran>) -> HttpResponse {
+///     if webhook.key == KeyMatch::Secret(1) {
+///         println!("{} still signed with the old secret", webhook.event.name());
+///     }
+///     HttpResponse::Ok().finish()
+/// }
+/// ```
+pub struct VerifiedWebhook<P: Provider, R = WebhookRejection> {
+    /// The typed event.
+    pub event: P::Event,
+    /// Which of the verifier's secrets matched (its index in the list the verifier was built
+    /// with), or [`KeyMatch::Unsigned`] for an unsigned ConnectGain request accepted through
+    /// the insecure opt-in.
+    pub key: KeyMatch,
+    marker: PhantomData<fn() -> R>,
+}
+
+impl<P: Provider, R> VerifiedWebhook<P, R> {
+    /// The typed event and which secret matched.
+    pub fn into_parts(self) -> (P::Event, KeyMatch) {
+        (self.event, self.key)
+    }
+}
+
+impl<P: Provider, R> Deref for VerifiedWebhook<P, R> {
+    type Target = P::Event;
+
+    fn deref(&self) -> &Self::Target {
+        &self.event
+    }
+}
+
+impl<P: Provider, R> Clone for VerifiedWebhook<P, R> {
+    fn clone(&self) -> Self {
+        Self { event: self.event.clone(), key: self.key, marker: PhantomData }
+    }
+}
+
+impl<P: Provider, R> fmt::Debug for VerifiedWebhook<P, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedWebhook")
+            .field("provider", &P::NAME)
+            .field("event", &self.event)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+impl<P: Provider, R: FromRejection + Into<actix_web::Error> + 'static> FromRequest for VerifiedWebhook<P, R> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        extract::<P, R, _>(req, payload, |verifier, headers, body| {
+            let verified = verifier.open_at(headers, &body, Utc::now())?;
+            Ok(Self { event: verified.event, key: verified.key, marker: PhantomData })
+        })
     }
 }
 
 /// The shared extraction: configuration and verifier, body bounded in size and time, then `check`.
-fn extract<P, T>(
+fn extract<P, R, T>(
     req: &HttpRequest,
     payload: &mut Payload,
     check: impl FnOnce(&Verifier<P>, &ActixHeaders<'_>, Bytes) -> Result<T, hookseal_core::Error> + 'static,
 ) -> LocalBoxFuture<'static, Result<T, actix_web::Error>>
 where
     P: Provider,
+    R: FromRejection + Into<actix_web::Error> + 'static,
     T: 'static,
 {
     let req = req.clone();
@@ -227,7 +328,11 @@ where
                 reason = %rejection,
                 "webhook rejected"
             );
-            config.reject(rejection, &req)
+            if config.has_error_handler() {
+                return config.reject(rejection, &req);
+            }
+            let context = RejectionContext { provider: P::NAME, method: req.method(), path: req.path() };
+            R::from_rejection(rejection, &context).into()
         })
     })
 }
@@ -237,7 +342,7 @@ fn find_verifier<P: Provider>(req: &HttpRequest) -> Result<&Verifier<P>, Webhook
     req.app_data::<web::Data<Verifier<P>>>()
         .map(|data| data.get_ref())
         .or_else(|| req.app_data::<Verifier<P>>())
-        .ok_or(WebhookRejection::MissingVerifier { provider: P::NAME })
+        .ok_or(WebhookRejection::MissingVerifier { provider: P::NAME, verifier: std::any::type_name::<Verifier<P>>() })
 }
 
 /// Largest buffer reserved up front, whatever `Content-Length` claims.

@@ -11,5 +11,5 @@ mod rejection;
 pub mod testing;
 
 pub use config::{DEFAULT_READ_TIMEOUT, WebhookConfig};
-pub use extract::{Tagged, VerifiedBody, Webhook, WebhookJson};
-pub use rejection::WebhookRejection;
+pub use extract::{Tagged, VerifiedBody, VerifiedWebhook, Webhook, WebhookJson};
+pub use rejection::{FromRejection, RejectionContext, WebhookRejection};

@@ -39,6 +39,7 @@
 //! # }
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,7 +48,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
 use hookseal_core::env::ProviderSecrets;
-use hookseal_core::{ConnectGain, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, Zapito};
+use hookseal_core::{ConnectGain, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito};
+use serde::Serialize;
 
 use crate::{DEFAULT_READ_TIMEOUT, Webhook, WebhookConfig, WebhookRejection};
 
@@ -280,9 +282,9 @@ fn answer<P: Provider>(
 ) -> HttpResponse {
     match webhook {
         Ok(Webhook(event)) => {
-            let summary = EventSummary::new(provider, &event);
-            let response = HttpResponse::Ok().json(&summary);
-            observe(observer, || Outcome::Accepted(summary));
+            let response = HttpResponse::Ok().json(Answer::new(provider, &event));
+            // The full summary (with the event re-rendered as JSON) only for an observer.
+            observe(observer, || Outcome::Accepted(EventSummary::new(provider, &event)));
             response
         }
         Err(err) => {
@@ -292,6 +294,26 @@ fn answer<P: Provider>(
                 reason: err.as_error::<WebhookRejection>().map_or_else(|| "rejected".to_owned(), ToString::to_string),
             });
             err.error_response()
+        }
+    }
+}
+
+/// The `200` answer: an [`EventSummary`]'s JSON, borrowed from the event (nothing re-rendered).
+#[derive(Serialize)]
+struct Answer<'a> {
+    provider: &'static str,
+    event: &'a str,
+    test: bool,
+    idempotency_key: Cow<'a, str>,
+}
+
+impl<'a> Answer<'a> {
+    fn new<E: WebhookEvent>(provider: ProviderId, event: &'a E) -> Self {
+        Self {
+            provider: provider.name(),
+            event: event.name(),
+            test: event.is_test(),
+            idempotency_key: event.idempotency_key(),
         }
     }
 }

@@ -49,13 +49,21 @@ pub enum WebhookRejection {
     },
     /// No `Verifier` for this provider was registered with `app_data`: a server
     /// configuration mistake, not the caller's.
+    ///
+    /// Its `Display` (for your logs, the `tracing` feature and an error handler) names the
+    /// missing type exactly; the `500` response itself says only `webhook receiver is not
+    /// configured`, since the caller is not told about the server's internals.
     #[error(
-        "no `Verifier<{provider}>` in app_data: register `web::Data::new(Verifier::<P>::new(secret))` \
-         with `App::app_data` (or on the resource)"
+        "no `{verifier}` for provider `{provider}` in app_data (looked for `web::Data<{verifier}>`, then a plain \
+         `{verifier}`): register `web::Data::new(Verifier::<P>::new(secret))` with `App::app_data` (or on the \
+         scope or resource)"
     )]
     MissingVerifier {
         /// The provider's short name, such as `toran`.
         provider: &'static str,
+        /// The Rust type that was looked for, such as
+        /// `hookseal_core::verifier::Verifier<hookseal_core::provider::Toran>`.
+        verifier: &'static str,
     },
 }
 
@@ -68,7 +76,7 @@ impl WebhookRejection {
     ///
     /// assert_eq!(WebhookRejection::Verification(Error::SignatureMismatch).status(), 401);
     /// assert_eq!(WebhookRejection::BodyTooLarge { limit: 1024 }.status(), 413);
-    /// assert_eq!(WebhookRejection::MissingVerifier { provider: "toran" }.status(), 500);
+    /// assert_eq!(WebhookRejection::MissingVerifier { provider: "toran", verifier: "Verifier<Toran>" }.status(), 500);
     /// ```
     #[must_use]
     pub fn status(&self) -> StatusCode {
@@ -123,6 +131,75 @@ impl ResponseError for WebhookRejection {
             response.force_close();
         }
         response.insert_header(ContentType::plaintext()).body(self.body_text())
+    }
+}
+
+/// Where a refused request was going, for a custom rejection type to log or answer with.
+///
+/// Together with the [`WebhookRejection`] (the reason: [`status`](WebhookRejection::status),
+/// [`body_text`](WebhookRejection::body_text), `Display`), it is what
+/// [`FromRejection::from_rejection`] receives. It holds nothing from the body, and no secret.
+/// (The same as `hookseal_axum::RejectionContext`, with actix-web's own `Method`.)
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RejectionContext<'a> {
+    /// The provider's short name, such as `toran` ([`Provider::NAME`](hookseal_core::Provider::NAME)).
+    pub provider: &'static str,
+    /// The request's method.
+    pub method: &'a actix_web::http::Method,
+    /// The request's path, as received (without the query).
+    pub path: &'a str,
+}
+
+/// Builds an extractor's rejection type from a [`WebhookRejection`] and where
+/// the request was going: the `R` of [`Webhook<P, R>`](crate::Webhook) and the other extractors.
+///
+/// Every `T: From<WebhookRejection>` has it (the context is then dropped).
+/// Implement this trait instead (and not `From<WebhookRejection>`) to use the context:
+///
+/// ```
+/// use actix_web::http::StatusCode;
+/// use actix_web::{HttpResponse, ResponseError};
+/// use hookseal_actix::{FromRejection, RejectionContext, Webhook, WebhookRejection};
+/// use hookseal_core::Toran;
+///
+/// #[derive(Debug)]
+/// struct Refused {
+///     status: StatusCode,
+///     line: String,
+/// }
+///
+/// impl std::fmt::Display for Refused {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str(&self.line)
+///     }
+/// }
+///
+/// impl ResponseError for Refused {
+///     fn status_code(&self) -> StatusCode {
+///         self.status
+///     }
+/// }
+///
+/// impl FromRejection for Refused {
+///     fn from_rejection(rejection: WebhookRejection, context: &RejectionContext<'_>) -> Self {
+///         let line = format!("{} {} ({}): {rejection}", context.method, context.path, context.provider);
+///         Self { status: rejection.status(), line }
+///     }
+/// }
+///
+/// async fn toran(_: Webhook<Toran, Refused>) -> HttpResponse {
+///     HttpResponse::Ok().finish()
+/// }
+/// ```
+pub trait FromRejection: Sized {
+    /// The rejection type for `rejection` of a request described by `context`.
+    fn from_rejection(rejection: WebhookRejection, context: &RejectionContext<'_>) -> Self;
+}
+
+impl<T: From<WebhookRejection>> FromRejection for T {
+    fn from_rejection(rejection: WebhookRejection, _context: &RejectionContext<'_>) -> Self {
+        Self::from(rejection)
     }
 }
 

@@ -199,6 +199,25 @@ async fn a_route_without_its_verifier_is_500() {
     assert_eq!((status, body), (StatusCode::INTERNAL_SERVER_ERROR, Bytes::from("webhook receiver is not configured")));
 }
 
+#[actix_web::test]
+async fn a_missing_verifier_says_which_verifier_type_is_missing() {
+    async fn handler(webhook: Result<Webhook<Toran>, actix_web::Error>) -> HttpResponse {
+        let err = webhook.err().unwrap();
+        let rejection = err.as_error::<WebhookRejection>().unwrap();
+        HttpResponse::Ok().body(rejection.to_string())
+    }
+    let app = test::init_service(
+        App::new().app_data(web::Data::new(Verifier::<Tuco>::new(secret()))).route(TORAN, web::post().to(handler)),
+    )
+    .await;
+    let (_, body) = send(&app, signed::<Toran>(TORAN, TORAN_BODY).to_request()).await;
+    let message = String::from_utf8(body.to_vec()).unwrap();
+    let verifier = std::any::type_name::<Verifier<Toran>>();
+    assert!(verifier.ends_with("Verifier<hookseal_core::provider::Toran>"), "{verifier}");
+    assert!(message.starts_with(&format!("no `{verifier}` for provider `toran` in app_data")), "{message}");
+    assert!(message.contains(&format!("`web::Data<{verifier}>`")), "{message}");
+}
+
 async fn echo_lead_id(Webhook(event): Webhook<Toran>) -> HttpResponse {
     match event {
         toran::Event::LeadCaptured(lead) => HttpResponse::Ok().body(lead.lead_id),
@@ -465,7 +484,11 @@ fn rejections_map_to_their_status_and_a_fixed_safe_text() {
         (WebhookRejection::Verification(Error::MissingTimestamp), 400, "missing timestamp"),
         (WebhookRejection::BodyTooLarge { limit: 5 }, 413, "body too large"),
         (WebhookRejection::BodyRead, 400, "could not read body"),
-        (WebhookRejection::MissingVerifier { provider: "toran" }, 500, "webhook receiver is not configured"),
+        (
+            WebhookRejection::MissingVerifier { provider: "toran", verifier: "Verifier<Toran>" },
+            500,
+            "webhook receiver is not configured",
+        ),
         (WebhookRejection::Timeout { after: Duration::from_millis(250) }, 408, "body read timed out"),
     ];
     for (rejection, status, text) in cases {

@@ -38,7 +38,10 @@ pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 /// [`drain_timeout`](Self::drain_timeout) (5 s), holding none of it; past
 /// either bound the connection is closed. A request that sent
 /// `Expect: 100-continue` is not drained: its client sends no body after an
-/// early answer.
+/// early answer. Nor is a body stopped by axum's own `DefaultBodyLimit` (set
+/// below the verifier's limit), whose body cannot be read past its error:
+/// keep that limit at or above the verifier's, or disable it, as the
+/// reference receiver does.
 ///
 /// ```
 /// use std::time::Duration;

@@ -1,6 +1,7 @@
 //! The extractors: buffer the body within the limit, find the verifier, call the core.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 use axum::RequestExt;
@@ -8,7 +9,8 @@ use axum::body::Body;
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::response::IntoResponse;
 use bytes::{Bytes, BytesMut};
-use hookseal_core::{Provider, Verifier};
+use hookseal_core::chrono::Utc;
+use hookseal_core::{KeyMatch, Provider, Verifier};
 use http::HeaderMap;
 use http::header::{CONTENT_LENGTH, EXPECT};
 use http::request::Parts;
@@ -16,7 +18,7 @@ use http_body_util::{BodyExt, LengthLimitError};
 use serde::de::DeserializeOwned;
 
 use crate::config::WebhookConfig;
-use crate::rejection::WebhookRejection;
+use crate::rejection::{FromRejection, RejectionContext, WebhookRejection};
 
 /// Type-level plumbing: `<T as Tagged<P, R>>::Is` is `T` itself, for every `T`, `P` and `R`.
 ///
@@ -46,7 +48,8 @@ impl<T, P, R> Tagged<P, R> for T {
 /// [`WebhookRejection`] (plain text, `401`/`400`/`413`, or `408` if the body
 /// does not arrive within the [`WebhookConfig`] read timeout). Any type with
 /// `From<WebhookRejection> + IntoResponse` can take its place: write
-/// `Webhook<Toran, MyError>`. To handle the rejection in the handler
+/// `Webhook<Toran, MyError>`; implement [`FromRejection`] instead of `From` to
+/// also get the provider and the route ([`RejectionContext`]). To handle the rejection in the handler
 /// instead, extract `Result<Webhook<P>, WebhookRejection>`.
 ///
 /// The field is a `P::Event` (see [`Tagged`] for why rustdoc shows a longer type).
@@ -65,6 +68,95 @@ impl<T, P, R> Tagged<P, R> for T {
 /// ```
 pub struct Webhook<P: Provider, R = WebhookRejection>(pub <P::Event as Tagged<P, R>>::Is);
 
+/// Extracts a verified, typed event (exactly as [`Webhook`] does) together
+/// with **which secret matched**, to watch a secret rotation.
+///
+/// During a rotation the verifier holds the new secret and the old one
+/// ([`Verifier::with_secrets`], the new one first). [`key`](Self::key) says
+/// which one signed each request: `KeyMatch::Secret(0)` for the first,
+/// `KeyMatch::Secret(1)` for the second. Count them (a log line, a metric);
+/// once the provider has been switched to the new secret and no request has
+/// matched the old one for longer than the provider retries (a few days for
+/// most), drop the old secret from the verifier.
+///
+/// ```
+/// use axum::Router;
+/// use axum::routing::post;
+/// use hookseal_axum::VerifiedWebhook;
+/// use hookseal_core::{KeyMatch, Secret, Toran, Verifier, WebhookEvent};
+///
+/// async fn toran(webhook: VerifiedWebhook<Toran>) -> &'static str {
+///     if webhook.key == KeyMatch::Secret(1) {
+///         println!("{} still signed with the old secret", webhook.event.name());
+///     }
+///     "ok"
+/// }
+///
+/// let verifier = Verifier::<Toran>::with_secrets([Secret::new("whsec_new")?, Secret::new("whsec_old")?])?;
+/// let app: Router = Router::new().route("/webhooks/toran", post(toran)).with_state(verifier);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct VerifiedWebhook<P: Provider, R = WebhookRejection> {
+    /// The typed event.
+    pub event: P::Event,
+    /// Which of the verifier's secrets matched (its index in the list the verifier was built
+    /// with), or [`KeyMatch::Unsigned`] for an unsigned ConnectGain request accepted through
+    /// the insecure opt-in.
+    pub key: KeyMatch,
+    marker: PhantomData<fn() -> R>,
+}
+
+impl<P: Provider, R> VerifiedWebhook<P, R> {
+    /// The typed event and which secret matched.
+    pub fn into_parts(self) -> (P::Event, KeyMatch) {
+        (self.event, self.key)
+    }
+}
+
+impl<P: Provider, R> Deref for VerifiedWebhook<P, R> {
+    type Target = P::Event;
+
+    fn deref(&self) -> &Self::Target {
+        &self.event
+    }
+}
+
+impl<P: Provider, R> Clone for VerifiedWebhook<P, R> {
+    fn clone(&self) -> Self {
+        Self { event: self.event.clone(), key: self.key, marker: PhantomData }
+    }
+}
+
+impl<P: Provider, R> fmt::Debug for VerifiedWebhook<P, R>
+where
+    P::Event: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedWebhook")
+            .field("provider", &P::NAME)
+            .field("event", &self.event)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+impl<S, P, R> FromRequest<S> for VerifiedWebhook<P, R>
+where
+    S: Send + Sync,
+    P: Provider,
+    Verifier<P>: FromRef<S>,
+    R: FromRejection + IntoResponse,
+{
+    type Rejection = R;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let verified =
+            verified::<P, S, R, _>(req, state, |verifier, headers, body| verifier.open_at(headers, &body, Utc::now()))
+                .await?;
+        Ok(Self { event: verified.event, key: verified.key, marker: PhantomData })
+    }
+}
+
 /// Extracts only the verified raw body: the signature is checked over these
 /// exact bytes, and nothing is parsed.
 ///
@@ -73,7 +165,7 @@ pub struct Webhook<P: Provider, R = WebhookRejection>(pub <P::Event as Tagged<P,
 /// [`Bytes`].
 ///
 /// ```
-/// use bytes::{Bytes, BytesMut};
+/// use bytes::Bytes;
 /// use hookseal_axum::VerifiedBody;
 /// use hookseal_core::Tuco;
 ///
@@ -112,7 +204,7 @@ where
     S: Send + Sync,
     P: Provider,
     Verifier<P>: FromRef<S>,
-    R: From<WebhookRejection> + IntoResponse,
+    R: FromRejection + IntoResponse,
 {
     type Rejection = R;
 
@@ -128,7 +220,7 @@ where
     S: Send + Sync,
     P: Provider,
     Verifier<P>: FromRef<S>,
-    R: From<WebhookRejection> + IntoResponse,
+    R: FromRejection + IntoResponse,
 {
     type Rejection = R;
 
@@ -145,7 +237,7 @@ where
     P: Provider,
     T: DeserializeOwned,
     Verifier<P>: FromRef<S>,
-    R: From<WebhookRejection> + IntoResponse,
+    R: FromRejection + IntoResponse,
 {
     type Rejection = R;
 
@@ -166,11 +258,14 @@ async fn verified<P, S, R, T>(
 where
     P: Provider,
     Verifier<P>: FromRef<S>,
-    R: From<WebhookRejection>,
+    R: FromRejection,
 {
     let verifier = Verifier::<P>::from_ref(state);
-    let (parts, body) = read_body(req, verifier.max_body()).await.map_err(|rejection| reject(P::NAME, rejection))?;
-    check(&verifier, &parts.headers, body).map_err(|err| reject(P::NAME, err.into()))
+    let (parts, body) = read_body(req, verifier.max_body()).await;
+    let checked = body.and_then(|body| Ok(check(&verifier, &parts.headers, body)?));
+    checked.map_err(|rejection| {
+        reject(rejection, &RejectionContext { provider: P::NAME, method: &parts.method, path: parts.uri.path() })
+    })
 }
 
 /// Splits the request and buffers its body, refusing it with `413` as soon as
@@ -179,8 +274,13 @@ where
 /// and with `408` if the whole body has not arrived within the
 /// [`WebhookConfig`] read timeout (reading stops then). After a `413` over
 /// `limit`, the rest of the body is [drained](drain) in the background.
-pub(crate) async fn read_body(req: Request, limit: usize) -> Result<(Parts, Bytes), WebhookRejection> {
-    let (parts, mut body) = req.with_limited_body().into_parts();
+pub(crate) async fn read_body(req: Request, limit: usize) -> (Parts, Result<Bytes, WebhookRejection>) {
+    let (parts, body) = req.with_limited_body().into_parts();
+    let body = read_limited(&parts, body, limit).await;
+    (parts, body)
+}
+
+async fn read_limited(parts: &Parts, mut body: Body, limit: usize) -> Result<Bytes, WebhookRejection> {
     let config = parts.extensions.get::<WebhookConfig>().copied().unwrap_or_default();
     let declared = declared_length(&parts.headers);
     if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
@@ -192,7 +292,7 @@ pub(crate) async fn read_body(req: Request, limit: usize) -> Result<(Parts, Byte
     let reserve = declared.map_or(0, |length| usize::try_from(length).unwrap_or(usize::MAX)).min(MAX_PREALLOCATION);
     let after = config.get_read_timeout();
     match tokio::time::timeout(after, collect(&mut body, limit, reserve)).await {
-        Ok(Ok(bytes)) => Ok((parts, bytes)),
+        Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(Unread::TooLarge)) => {
             drain(body, &config);
             Err(WebhookRejection::BodyTooLarge { limit })
@@ -310,17 +410,16 @@ fn classify(err: &axum::Error) -> WebhookRejection {
 
 /// Turns a rejection into the extractor's rejection type, logging it with the
 /// `tracing` feature (`Display` of a rejection never contains a secret).
-fn reject<R: From<WebhookRejection>>(provider: &'static str, rejection: WebhookRejection) -> R {
-    #[cfg(not(feature = "tracing"))]
-    let _ = provider;
+fn reject<R: FromRejection>(rejection: WebhookRejection, context: &RejectionContext<'_>) -> R {
     #[cfg(feature = "tracing")]
     tracing::warn!(
-        provider,
+        provider = context.provider,
+        path = context.path,
         status = rejection.status().as_u16(),
         reason = %rejection,
         "webhook rejected"
     );
-    R::from(rejection)
+    R::from_rejection(rejection, context)
 }
 
 macro_rules! wrapper_impls {

@@ -41,6 +41,7 @@
 //! # }
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,8 +51,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
 use axum::{Extension, Router};
 use hookseal_core::env::ProviderSecrets;
-use hookseal_core::{ConnectGain, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, Zapito};
+use hookseal_core::{ConnectGain, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito};
 use http::StatusCode;
+use serde::Serialize;
 
 use crate::extract::drain_request;
 use crate::{DEFAULT_READ_TIMEOUT, Webhook, WebhookConfig, WebhookRejection};
@@ -265,9 +267,9 @@ where
     post(move |State(state): State<ReceiverState>, webhook: Result<Webhook<P>, WebhookRejection>| async move {
         match webhook {
             Ok(Webhook(event)) => {
-                let summary = EventSummary::new(provider, &event);
-                state.observe(|| Outcome::Accepted(summary.clone()));
-                axum::Json(summary).into_response()
+                // The full summary (with the event re-rendered as JSON) only for an observer.
+                state.observe(|| Outcome::Accepted(EventSummary::new(provider, &event)));
+                axum::Json(Answer::new(provider, &event)).into_response()
             }
             Err(rejection) => {
                 state.observe(|| Outcome::Rejected {
@@ -279,6 +281,26 @@ where
             }
         }
     })
+}
+
+/// The `200` answer: an [`EventSummary`]'s JSON, borrowed from the event (nothing re-rendered).
+#[derive(Serialize)]
+struct Answer<'a> {
+    provider: &'static str,
+    event: &'a str,
+    test: bool,
+    idempotency_key: Cow<'a, str>,
+}
+
+impl<'a> Answer<'a> {
+    fn new<E: WebhookEvent>(provider: ProviderId, event: &'a E) -> Self {
+        Self {
+            provider: provider.name(),
+            event: event.name(),
+            test: event.is_test(),
+            idempotency_key: event.idempotency_key(),
+        }
+    }
 }
 
 /// Longest provider name echoed in a 404's reason.

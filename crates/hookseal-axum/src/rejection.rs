@@ -126,6 +126,67 @@ impl From<hookseal_core::Error> for WebhookRejection {
     }
 }
 
+/// Where a refused request was going, for a custom rejection type to log or answer with.
+///
+/// Together with the [`WebhookRejection`] (the reason: [`status`](WebhookRejection::status),
+/// [`body_text`](WebhookRejection::body_text), `Display`), it is what
+/// [`FromRejection::from_rejection`] receives. It holds nothing from the body, and no secret.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RejectionContext<'a> {
+    /// The provider's short name, such as `toran` ([`Provider::NAME`](hookseal_core::Provider::NAME)).
+    pub provider: &'static str,
+    /// The request's method.
+    pub method: &'a http::Method,
+    /// The request's path, as received (without the query).
+    pub path: &'a str,
+}
+
+/// Builds an extractor's rejection type from a [`WebhookRejection`] and where
+/// the request was going.
+///
+/// Every `T: From<WebhookRejection>` has it (the context is then dropped), so
+/// the simplest custom rejection type only implements `From`. Implement this
+/// trait instead (and not `From<WebhookRejection>`) to use the context:
+///
+/// ```
+/// use axum::http::StatusCode;
+/// use axum::response::{IntoResponse, Response};
+/// use hookseal_axum::{FromRejection, RejectionContext, Webhook, WebhookRejection};
+/// use hookseal_core::Toran;
+///
+/// struct Refused {
+///     status: StatusCode,
+///     line: String,
+/// }
+///
+/// impl FromRejection for Refused {
+///     fn from_rejection(rejection: WebhookRejection, context: &RejectionContext<'_>) -> Self {
+///         let line = format!("{} {} ({}): {rejection}", context.method, context.path, context.provider);
+///         Self { status: rejection.status(), line }
+///     }
+/// }
+///
+/// impl IntoResponse for Refused {
+///     fn into_response(self) -> Response {
+///         eprintln!("{}", self.line);
+///         self.status.into_response()
+///     }
+/// }
+///
+/// async fn toran(_: Webhook<Toran, Refused>) {}
+/// ```
+pub trait FromRejection: Sized {
+    /// The rejection type for `rejection` of a request described by `context`.
+    fn from_rejection(rejection: WebhookRejection, context: &RejectionContext<'_>) -> Self;
+}
+
+impl<T: From<WebhookRejection>> FromRejection for T {
+    fn from_rejection(rejection: WebhookRejection, _context: &RejectionContext<'_>) -> Self {
+        Self::from(rejection)
+    }
+}
+
 impl IntoResponse for WebhookRejection {
     fn into_response(self) -> Response {
         // A `&'static str` body is sent as `text/plain; charset=utf-8`.

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use clap::Args;
 use hookseal_axum::receiver::{Outcome as RequestOutcome, Receiver};
 use hookseal_core::DEFAULT_BODY_LIMIT;
+use hookseal_core::chrono::{SecondsFormat, Utc};
 
 use crate::{Failure, Outcome, SecretArgs, line};
 
@@ -18,7 +19,8 @@ pub(crate) struct ListenArgs {
     /// The largest body accepted, in bytes; larger ones get 413 unread.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_BODY_LIMIT)]
     max_body: usize,
-    /// Print nothing per request.
+    /// Print nothing per request (without it, one line each, starting with
+    /// when it was answered, in RFC 3339 UTC).
     #[arg(long, short)]
     quiet: bool,
     #[command(flatten)]
@@ -95,16 +97,18 @@ impl Interrupts {
     }
 }
 
+/// Prints one line per request, starting with when it was answered (RFC 3339, UTC, to the millisecond).
 fn print_outcome(outcome: RequestOutcome) {
+    let at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
     // A closed standard output must not take the receiver down: the line is dropped.
     let _ = match outcome {
         RequestOutcome::Accepted(event) => line(format_args!(
-            "verified {} {} test={} idempotency_key={}",
+            "{at} verified {} {} test={} idempotency_key={}",
             event.provider, event.event, event.test, event.idempotency_key
         )),
         RequestOutcome::Rejected { provider, status, reason } => {
             let provider = provider.map_or("-", |p| p.name());
-            line(format_args!("rejected {provider} {status}: {reason}"))
+            line(format_args!("{at} rejected {provider} {status}: {reason}"))
         }
         _ => Ok(()),
     };

@@ -55,6 +55,23 @@ fn tamper(body: &[u8]) -> Vec<u8> {
     tampered
 }
 
+/// A per-request line without its timestamp, which must be RFC 3339 UTC to the millisecond
+/// (`2026-12-01T08:40:00.123Z`) and at most a minute old.
+fn untimed(line: &str) -> String {
+    let (stamp, rest) = line.split_once(' ').unwrap_or_else(|| panic!("no timestamp: {line:?}"));
+    assert_eq!(stamp.len(), "2026-12-01T08:40:00.123Z".len(), "{line:?}");
+    assert!(stamp.ends_with('Z'), "not UTC: {line:?}");
+    let at = chrono::DateTime::parse_from_rfc3339(stamp).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+    let age = chrono::Utc::now().signed_duration_since(at);
+    assert!(age >= chrono::TimeDelta::zero() && age < chrono::TimeDelta::minutes(1), "{line:?} is {age} old");
+    rest.to_owned()
+}
+
+/// The next per-request line of `listen`, without its timestamp.
+fn request_line(listen: &mut Listen) -> String {
+    untimed(&listen.next_line())
+}
+
 const STOPPING: &str = "stopping: waiting for the requests in flight (Ctrl-C again to stop at once)";
 
 fn assert_stopped(mut listen: Listen) {
@@ -97,7 +114,7 @@ fn listen_verifies_every_provider_test_event_and_every_sample_sent_by_the_sender
                 })
             );
             assert_eq!(
-                listen.next_line(),
+                request_line(&mut listen),
                 format!(
                     "verified {provider} {} test={} idempotency_key={}",
                     expected.event, expected.test, expected.idempotency_key
@@ -122,7 +139,7 @@ fn listen_rejects_tampered_and_misdirected_requests_with_the_right_status() {
         let (_, headers, body) = delivery(&listen, provider, sample.body).into_parts();
         let (status, text) = post(&rt, &listen.url(name), &headers, tamper(&body));
         assert_eq!(status, 401, "{provider}: {text}");
-        let line = listen.next_line();
+        let line = request_line(&mut listen);
         assert!(line.starts_with(&format!("rejected {name} 401: ")), "{line:?}");
 
         // No signature at all: 401.
@@ -131,7 +148,7 @@ fn listen_rejects_tampered_and_misdirected_requests_with_the_right_status() {
         assert_eq!(unsigned.len(), headers.len() - 1);
         let (status, _) = post(&rt, &listen.url(name), &unsigned, body.to_vec());
         assert_eq!(status, 401, "{provider}");
-        let line = listen.next_line();
+        let line = request_line(&mut listen);
         assert!(line.starts_with(&format!("rejected {name} 401: ")), "{line:?}");
 
         // Signed with another secret, through the sender: 401, and a 4xx is not retried.
@@ -142,7 +159,7 @@ fn listen_rejects_tampered_and_misdirected_requests_with_the_right_status() {
         let log = rt.block_on(sender().send(&wrong)).unwrap();
         assert!(!log.is_sent());
         assert_eq!((log.attempts.len(), log.last_status()), (1, Some(401)), "{provider}");
-        let line = listen.next_line();
+        let line = request_line(&mut listen);
         assert!(line.starts_with(&format!("rejected {name} 401: ")), "{line:?}");
 
         // Authentic, but the event header disagrees with the body: 400.
@@ -153,7 +170,7 @@ fn listen_rejects_tampered_and_misdirected_requests_with_the_right_status() {
             .unwrap();
         let log = rt.block_on(sender().send(&mislabelled)).unwrap();
         assert_eq!(log.last_status(), Some(400), "{provider}");
-        let line = listen.next_line();
+        let line = request_line(&mut listen);
         assert!(line.starts_with(&format!("rejected {name} 400: ")), "{line:?}");
 
         // Sent to another provider's route: that provider's signature header is missing (401).
@@ -162,7 +179,7 @@ fn listen_rejects_tampered_and_misdirected_requests_with_the_right_status() {
         if let Some(other) = other {
             let (status, _) = post(&rt, &listen.url(other.name()), &headers, body.to_vec());
             assert_eq!(status, 401, "{provider} -> {other}");
-            let line = listen.next_line();
+            let line = request_line(&mut listen);
             assert!(line.starts_with(&format!("rejected {other} 401: ")), "{line:?}");
         }
     }
@@ -178,7 +195,7 @@ fn listen_answers_404_for_an_unknown_provider() {
         delivery(&listen, ProviderId::Toran, samples::test_event(ProviderId::Toran).body).into_parts();
     let (status, text) = post(&rt, &listen.url("stripe"), &headers, body.to_vec());
     assert_eq!((status, text.as_str()), (404, "unknown provider"));
-    assert_eq!(listen.next_line(), "rejected - 404: unknown provider `stripe`");
+    assert_eq!(request_line(&mut listen), "rejected - 404: unknown provider `stripe`");
     assert_stopped(listen);
 }
 
@@ -208,13 +225,13 @@ fn listen_max_body_answers_413_above_the_limit() {
     // Exactly at the limit: accepted.
     let log = rt.block_on(sender.send(&delivery(&listen, ProviderId::Toran, sample.body))).unwrap();
     assert_eq!(log.last_status(), Some(200));
-    assert!(listen.next_line().starts_with("verified toran lead.test "));
+    assert!(request_line(&mut listen).starts_with("verified toran lead.test "));
 
     // One byte over, authentic: 413, not retried.
     let over = [sample.body, b" "].concat();
     let log = rt.block_on(sender.send(&delivery(&listen, ProviderId::Toran, &over))).unwrap();
     assert_eq!((log.attempts.len(), log.last_status()), (1, Some(413)));
-    let line = listen.next_line();
+    let line = request_line(&mut listen);
     assert!(line.starts_with("rejected toran 413: "), "{line:?}");
 
     // A bigger sample of another provider: 413 too.
@@ -222,7 +239,7 @@ fn listen_max_body_answers_413_above_the_limit() {
     assert!(bigger.len() > limit);
     let log = rt.block_on(sender.send(&delivery(&listen, ProviderId::ConnectGain, bigger))).unwrap();
     assert_eq!(log.last_status(), Some(413));
-    let line = listen.next_line();
+    let line = request_line(&mut listen);
     assert!(line.starts_with("rejected connectgain 413: "), "{line:?}");
     listen.assert_no_pending_line();
     assert_stopped(listen);
@@ -244,7 +261,7 @@ fn hookseal_send_delivers_to_hookseal_listen() {
         let expected = summary(provider, samples::test_event(provider).body);
         assert!(out.lines()[0].starts_with("attempt 1: sent 200 in "), "{:?}", out.lines());
         assert_eq!(
-            listen.next_line(),
+            request_line(&mut listen),
             format!("verified {provider} {} test=true idempotency_key={}", expected.event, expected.idempotency_key)
         );
     }
@@ -254,7 +271,7 @@ fn hookseal_send_delivers_to_hookseal_listen() {
         .args(["send", "-p", "tuco", "--event", "message.opened", "--url", &listen.url("tuco"), "--secret-file"])
         .arg(&wrong));
     out.assert_failure("delivery failed after 1 attempt(s): endpoint answered 401");
-    assert!(listen.next_line().starts_with("rejected tuco 401: "));
+    assert!(request_line(&mut listen).starts_with("rejected tuco 401: "));
     assert_stopped(listen);
 }
 
@@ -304,7 +321,7 @@ fn ctrl_c_waits_for_a_request_in_flight_which_the_read_timeout_bounds() {
     let (status, rest, stderr) = listen.finish();
     assert!(status.success(), "{status:?}: {stderr}");
     assert_eq!(rest.len(), 2, "{rest:?}");
-    assert!(rest[0].starts_with("rejected toran 408: "), "{rest:?}");
+    assert!(untimed(&rest[0]).starts_with("rejected toran 408: "), "{rest:?}");
     assert_eq!(rest[1], "stopped");
     drop(stalled);
 }
@@ -446,7 +463,7 @@ fn with_one_shared_secret_a_tuco_delivery_replayed_to_connectgain_verifies() {
     let (_, replay, body) = tuco_and_its_replay_to_connectgain(SECRET);
     let (status, _) = post(&rt, &listen.url("connectgain"), &replay, body);
     assert_eq!(status, 200);
-    assert!(listen.next_line().starts_with("verified connectgain message.sent "));
+    assert!(request_line(&mut listen).starts_with("verified connectgain message.sent "));
     assert_stopped(listen);
 }
 
@@ -457,10 +474,10 @@ fn with_per_provider_secrets_a_tuco_delivery_replayed_to_connectgain_is_refused(
     let (tuco, replay, body) = tuco_and_its_replay_to_connectgain(&own_secret(ProviderId::Tuco));
     let (status, _) = post(&rt, &listen.url("tuco"), &tuco, body.clone());
     assert_eq!(status, 200, "on its own route, Tuco's delivery verifies");
-    assert!(listen.next_line().starts_with("verified tuco message.sent "));
+    assert!(request_line(&mut listen).starts_with("verified tuco message.sent "));
     let (status, text) = post(&rt, &listen.url("connectgain"), &replay, body);
     assert_eq!((status, text.as_str()), (401, "invalid signature"));
-    assert!(listen.next_line().starts_with("rejected connectgain 401: "));
+    assert!(request_line(&mut listen).starts_with("rejected connectgain 401: "));
     // Every provider verifies with its own secret, and with no other's.
     for provider in ProviderId::ALL {
         let sample = samples::test_event(provider);
@@ -471,7 +488,7 @@ fn with_per_provider_secrets_a_tuco_delivery_replayed_to_connectgain_is_refused(
                 .unwrap();
             let (_, headers, body) = delivery.into_parts();
             assert_eq!(post(&rt, &listen.url(provider.name()), &headers, body.to_vec()).0, expected, "{provider}");
-            listen.next_line();
+            request_line(&mut listen);
         }
     }
     assert_stopped(listen);
@@ -491,7 +508,7 @@ fn a_provider_variable_lists_several_secrets_for_a_rotation() {
             .unwrap();
         let (_, headers, body) = delivery.into_parts();
         assert_eq!(post(&rt, &listen.url("toran"), &headers, body.to_vec()).0, expected, "{secret}");
-        listen.next_line();
+        request_line(&mut listen);
     }
     assert_stopped(listen);
 }
@@ -547,4 +564,27 @@ fn listen_without_a_secret_for_every_provider_fails_with_one_line() {
     let mut command = hookseal_with_provider_secrets();
     command.env(var_name(ProviderId::Zapito), "  ").args(["listen", "--addr", "127.0.0.1:0"]);
     run(&mut command).assert_failure("HOOKSEAL_SECRET_ZAPITO is set but holds no secret");
+}
+
+#[test]
+fn each_request_line_starts_with_when_it_was_answered() {
+    let mut listen = Listen::start(&[]);
+    let rt = runtime();
+    let sample = samples::test_event(ProviderId::Tocc);
+    for tamper_it in [false, true] {
+        let (_, headers, body) = delivery(&listen, ProviderId::Tocc, sample.body).into_parts();
+        let body = if tamper_it { tamper(&body) } else { body.to_vec() };
+        // The stamp is in milliseconds: compare with the clock truncated the same way.
+        let before = chrono::Utc::now().timestamp_millis();
+        let (status, _) = post(&rt, &listen.url("tocc"), &headers, body);
+        let after = chrono::Utc::now().timestamp_millis();
+        assert_eq!(status, if tamper_it { 401 } else { 200 });
+        let line = listen.next_line();
+        let stamp = line.split_once(' ').unwrap().0;
+        let at = chrono::DateTime::parse_from_rfc3339(stamp).unwrap().timestamp_millis();
+        assert!((before..=after).contains(&at), "{line:?} not within the request ({before}..={after})");
+        let expected = if tamper_it { "rejected tocc 401: " } else { "verified tocc lead.new " };
+        assert!(untimed(&line).starts_with(expected), "{line:?}");
+    }
+    assert_stopped(listen);
 }
