@@ -2,8 +2,15 @@
 //! `POST /webhooks/{tocc,toran,zapito,tuco,connectgain}`.
 //!
 //! ```sh
-//! HOOKSEAL_SECRET=whsec_... cargo run --example axum_receiver
+//! HOOKSEAL_SECRET_TOCC=... HOOKSEAL_SECRET_TORAN=... HOOKSEAL_SECRET_ZAPITO=... \
+//! HOOKSEAL_SECRET_TUCO=... HOOKSEAL_SECRET_CONNECTGAIN=... cargo run --example axum_receiver
 //! ```
+//!
+//! Each provider is verified with its own secrets (`HOOKSEAL_SECRET_<PROVIDER>`;
+//! during a rotation, several separated by spaces, the new one first), so a
+//! delivery captured for one provider cannot be replayed to another's route.
+//! `HOOKSEAL_SECRET` is a fallback for the providers without their own
+//! variable, with a warning (see `hookseal::env`).
 //!
 //! `HOOKSEAL_ADDR` sets the listening address (default `127.0.0.1:3000`).
 //! An authentic webhook is answered `200` with
@@ -13,18 +20,24 @@
 
 use std::process::ExitCode;
 
-use hookseal::Secret;
 use hookseal::axum::receiver::{Outcome, Receiver};
+use hookseal::env::ProviderSecrets;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Some(secret) = std::env::var("HOOKSEAL_SECRET").ok().and_then(|secret| Secret::new(secret).ok()) else {
-        eprintln!("error: HOOKSEAL_SECRET is not set (or empty); set it to the webhook signing secret");
-        return ExitCode::from(2);
+    let secrets = match ProviderSecrets::from_env() {
+        Ok(secrets) => secrets,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
     };
+    if let Some(warning) = secrets.fallback_warning() {
+        eprintln!("warning: {warning}");
+    }
     let addr = std::env::var("HOOKSEAL_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
 
-    let app = Receiver::new(&secret)
+    let app = Receiver::from_secrets(&secrets)
         .on_outcome(|outcome| match outcome {
             Outcome::Accepted(event) => {
                 eprintln!("200 {} {} key={}", event.provider, event.event, event.idempotency_key)

@@ -13,3 +13,7 @@ pub use hookseal_actix as actix;
 /// The sender: sign and deliver webhooks ([`hookseal_sender`]).
 #[cfg(feature = "sender")]
 pub use hookseal_sender as sender;
+
+/// The durable inbox: store before acknowledging, dedupe, process exactly once ([`hookseal_inbox`]).
+#[cfg(feature = "inbox")]
+pub use hookseal_inbox as inbox;

@@ -3,6 +3,8 @@
 mod config;
 mod extract;
 pub mod metrics;
+#[cfg(feature = "inbox")]
+pub mod inbox;
 pub mod receiver;
 mod rejection;
 #[cfg(feature = "testing")]

@@ -23,10 +23,10 @@
 //! ```no_run
 //! use actix_web::{App, HttpServer};
 //! use hookseal_actix::receiver::{Outcome, Receiver};
-//! use hookseal_core::Secret;
+//! use hookseal_core::env::ProviderSecrets;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let receiver = Receiver::new(&Secret::new(std::env::var("HOOKSEAL_SECRET")?)?)
+//! let receiver = Receiver::from_secrets(&ProviderSecrets::from_env()?)
 //!     .body_limit(256 * 1024)
 //!     .read_timeout(std::time::Duration::from_secs(5))
 //!     .on_outcome(|outcome| match outcome {
@@ -46,6 +46,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
+use hookseal_core::env::ProviderSecrets;
 use hookseal_core::{ConnectGain, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, Zapito};
 
 use crate::{DEFAULT_READ_TIMEOUT, Webhook, WebhookConfig, WebhookRejection};
@@ -53,7 +54,9 @@ use crate::{DEFAULT_READ_TIMEOUT, Webhook, WebhookConfig, WebhookRejection};
 /// The route the receiver serves, with `{provider}` one of the five names.
 pub const ROUTE: &str = "/webhooks/{provider}";
 
-/// The reference receiver for all five providers.
+/// The reference receiver for all five providers: each with its own secrets
+/// ([`from_secrets`](Self::from_secrets), the way to configure it), one verifier each
+/// ([`from_verifiers`](Self::from_verifiers)), or one secret for all ([`new`](Self::new), not advised).
 ///
 /// Build it once (the verifiers are keyed once and shared by every worker),
 /// optionally set a body limit, a read timeout and an observer, then add it to each worker's
@@ -80,9 +83,45 @@ fn observe(observer: Option<&Observer>, outcome: impl FnOnce() -> Outcome) {
 }
 
 impl Receiver {
-    /// A receiver verifying all five providers with `secret`, with the
+    /// A receiver verifying each provider with its own secrets (several during a rotation,
+    /// the current one first), as read by [`ProviderSecrets::from_env`], with the
     /// default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT), 1 MiB),
     /// the default read timeout ([`DEFAULT_READ_TIMEOUT`], 10 s) and no observer.
+    ///
+    /// This is how the reference receivers are configured: a delivery then verifies only on
+    /// its own provider's route (see [`hookseal_core::env`] for why that matters).
+    ///
+    /// ```
+    /// use hookseal_core::env::ProviderSecrets;
+    #[doc = concat!("use hookseal_", "actix", "::receiver::Receiver;")]
+    ///
+    /// let env = |name: &str| Some(format!("secret-of-{name}"));
+    /// let receiver = Receiver::from_secrets(&ProviderSecrets::from_lookup(env)?);
+    /// # let _ = receiver;
+    /// # Ok::<(), hookseal_core::env::SecretsError>(())
+    /// ```
+    #[must_use]
+    pub fn from_secrets(secrets: &ProviderSecrets) -> Self {
+        fn verifier<P: Provider>(secrets: &ProviderSecrets, provider: ProviderId) -> Verifier<P> {
+            Verifier::with_secrets(secrets.get(provider).iter().cloned())
+                .expect("ProviderSecrets holds at least one secret per provider")
+        }
+        Self::from_verifiers(
+            verifier(secrets, ProviderId::Tocc),
+            verifier(secrets, ProviderId::Toran),
+            verifier(secrets, ProviderId::Zapito),
+            verifier(secrets, ProviderId::Tuco),
+            verifier(secrets, ProviderId::ConnectGain),
+        )
+    }
+
+    /// A receiver verifying all five providers with one shared `secret`, with the
+    /// default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT), 1 MiB),
+    /// the default read timeout ([`DEFAULT_READ_TIMEOUT`], 10 s) and no observer.
+    ///
+    /// **Not advised** outside local tests: with one secret for all, a delivery captured for
+    /// one provider verifies on every other provider's route too (see [`hookseal_core::env`]).
+    /// Prefer [`from_secrets`](Self::from_secrets).
     #[must_use]
     pub fn new(secret: &Secret) -> Self {
         Self::from_verifiers(
@@ -199,8 +238,8 @@ impl fmt::Debug for Receiver {
     }
 }
 
-/// The reference receiver for all five providers, sharing one `secret`, with
-/// the default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT)),
+/// The reference receiver for all five providers, sharing one `secret` (not advised: see
+/// [`Receiver::new`]), with the default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT)),
 /// as an app configuration.
 ///
 /// The verifiers are keyed here, once; clone the returned function into every worker.

@@ -4,14 +4,15 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 use axum::RequestExt;
+use axum::body::Body;
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::response::IntoResponse;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use hookseal_core::{Provider, Verifier};
 use http::HeaderMap;
-use http::header::CONTENT_LENGTH;
+use http::header::{CONTENT_LENGTH, EXPECT};
 use http::request::Parts;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::{BodyExt, LengthLimitError};
 use serde::de::DeserializeOwned;
 
 use crate::config::WebhookConfig;
@@ -72,7 +73,7 @@ pub struct Webhook<P: Provider, R = WebhookRejection>(pub <P::Event as Tagged<P,
 /// [`Bytes`].
 ///
 /// ```
-/// use bytes::Bytes;
+/// use bytes::{Bytes, BytesMut};
 /// use hookseal_axum::VerifiedBody;
 /// use hookseal_core::Tuco;
 ///
@@ -176,17 +177,116 @@ where
 /// it is known to be over `limit` or axum's `DefaultBodyLimit`: up front from
 /// `Content-Length` (nothing is read), or while reading (reading stops there);
 /// and with `408` if the whole body has not arrived within the
-/// [`WebhookConfig`] read timeout (reading stops then).
+/// [`WebhookConfig`] read timeout (reading stops then). After a `413` over
+/// `limit`, the rest of the body is [drained](drain) in the background.
 pub(crate) async fn read_body(req: Request, limit: usize) -> Result<(Parts, Bytes), WebhookRejection> {
-    let (parts, body) = req.with_limited_body().into_parts();
-    if declared_length(&parts.headers).is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
+    let (parts, mut body) = req.with_limited_body().into_parts();
+    let config = parts.extensions.get::<WebhookConfig>().copied().unwrap_or_default();
+    let declared = declared_length(&parts.headers);
+    if declared.is_some_and(|length| length > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        if !expects_continue(&parts.headers) {
+            drain(body, &config);
+        }
         return Err(WebhookRejection::BodyTooLarge { limit });
     }
-    let after = parts.extensions.get::<WebhookConfig>().copied().unwrap_or_default().get_read_timeout();
-    match tokio::time::timeout(after, Limited::new(body, limit).collect()).await {
-        Ok(Ok(collected)) => Ok((parts, collected.to_bytes())),
-        Ok(Err(err)) => Err(classify(&*err, limit)),
+    let reserve = declared.map_or(0, |length| usize::try_from(length).unwrap_or(usize::MAX)).min(MAX_PREALLOCATION);
+    let after = config.get_read_timeout();
+    match tokio::time::timeout(after, collect(&mut body, limit, reserve)).await {
+        Ok(Ok(bytes)) => Ok((parts, bytes)),
+        Ok(Err(Unread::TooLarge)) => {
+            drain(body, &config);
+            Err(WebhookRejection::BodyTooLarge { limit })
+        }
+        Ok(Err(Unread::Body(err))) => Err(classify(&err)),
         Err(_elapsed) => Err(WebhookRejection::Timeout { after }),
+    }
+}
+
+/// Largest buffer reserved up front, whatever `Content-Length` claims.
+const MAX_PREALLOCATION: usize = 64 * 1024;
+
+/// Why [`collect`] stopped short.
+enum Unread {
+    /// The body passed the limit.
+    TooLarge,
+    /// The body itself failed (the client went away, or axum's `DefaultBodyLimit`).
+    Body(axum::Error),
+}
+
+/// Reads a body of at most `limit` bytes into **one** buffer.
+///
+/// `http_body_util::Collected` keeps every data frame as its own `Bytes`, and
+/// each of those pins the transport buffer it was cut from: a body sent in
+/// one-byte chunks then holds tens of times its size. Here a body that
+/// arrives in one frame is kept as that frame (no copy); from the second
+/// frame on, the frames are copied into one growing buffer and dropped, so
+/// what the request holds stays about the size of the body, at most `limit`.
+async fn collect(body: &mut Body, limit: usize, reserve: usize) -> Result<Bytes, Unread> {
+    let mut first: Option<Bytes> = None;
+    let mut buffer = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(Unread::Body)?.into_data() else {
+            // Trailers carry nothing the signature covers.
+            continue;
+        };
+        let held = first.as_ref().map_or(buffer.len(), Bytes::len);
+        if data.len() > limit - held {
+            return Err(Unread::TooLarge);
+        }
+        if data.is_empty() {
+            continue;
+        }
+        match first.take() {
+            None if buffer.is_empty() => first = Some(data),
+            None => buffer.extend_from_slice(&data),
+            Some(head) => {
+                buffer.reserve(reserve.max(head.len() + data.len()));
+                buffer.extend_from_slice(&head);
+                buffer.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| buffer.freeze()))
+}
+
+/// Whether the client waits for a `100 Continue` before sending the body.
+fn expects_continue(headers: &HeaderMap) -> bool {
+    headers.get(EXPECT).is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+}
+
+/// Reads and discards what is left of a refused request's body, in the
+/// background, within the [`WebhookConfig`] drain limit and timeout, so that
+/// an early answer reaches a client that is still sending (see
+/// [`WebhookConfig`]'s docs). Nothing read is kept.
+///
+/// Without it hyper stops reading at once and closes the connection after
+/// the answer; the client's next write then fails, and many clients report
+/// that failure instead of the answer.
+pub(crate) fn drain(mut body: Body, config: &WebhookConfig) {
+    let (mut left, within) = (config.get_drain_limit(), config.get_drain_timeout());
+    if left == 0 || within.is_zero() {
+        return;
+    }
+    tokio::spawn(async move {
+        let _ = tokio::time::timeout(within, async move {
+            while let Some(Ok(frame)) = body.frame().await {
+                let read = frame.data_ref().map_or(0, Bytes::len);
+                if read > left {
+                    break;
+                }
+                left -= read;
+            }
+        })
+        .await;
+    });
+}
+
+/// Drains the body of a request answered without reading it (the reference
+/// receiver's `404`s), like [`drain`].
+pub(crate) fn drain_request(req: Request) {
+    let (parts, body) = req.into_parts();
+    if !expects_continue(&parts.headers) {
+        drain(body, &parts.extensions.get::<WebhookConfig>().copied().unwrap_or_default());
     }
 }
 
@@ -195,13 +295,10 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers.get(CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
-/// Tells which limit stopped the read: ours reports its error directly, axum's
-/// `DefaultBodyLimit` reports it inside the body's own error.
-fn classify(err: &(dyn std::error::Error + 'static), limit: usize) -> WebhookRejection {
-    if err.is::<LengthLimitError>() {
-        return WebhookRejection::BodyTooLarge { limit };
-    }
-    let mut source = err.source();
+/// Tells why the body failed: axum's `DefaultBodyLimit` reports its limit
+/// inside the body's own error; anything else is a broken read.
+fn classify(err: &axum::Error) -> WebhookRejection {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(inner) = source {
         if inner.is::<LengthLimitError>() {
             return WebhookRejection::AxumBodyLimit;

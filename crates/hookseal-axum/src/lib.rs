@@ -3,11 +3,13 @@
 mod config;
 mod extract;
 pub mod metrics;
+#[cfg(feature = "inbox")]
+pub mod inbox;
 pub mod receiver;
 mod rejection;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use config::{DEFAULT_READ_TIMEOUT, WebhookConfig};
+pub use config::{DEFAULT_DRAIN_LIMIT, DEFAULT_DRAIN_TIMEOUT, DEFAULT_READ_TIMEOUT, WebhookConfig};
 pub use extract::{Tagged, VerifiedBody, Webhook, WebhookJson};
 pub use rejection::WebhookRejection;

@@ -11,8 +11,11 @@
 //! Anything else gets the [`WebhookRejection`] status and text: `401` for
 //! any signature problem, `400` for an authentic but unusable body, `413` for
 //! a body over the limit, `408` for a body not received within the read
-//! timeout (10 s unless set with [`Receiver::read_timeout`]), and `404` with
-//! `unknown provider` for any other `{provider}`.
+//! timeout (10 s unless set with [`Receiver::read_timeout`]), `404` with
+//! `unknown provider` for any other `{provider}`, and `404 not found` for any
+//! other path. A `413` or `404` answered before the body was read still
+//! reaches a client that is sending it: the rest of the body is drained
+//! (bounded, see [`WebhookConfig`]).
 //!
 //! It is built from the same [`Webhook`] extractor and the state pattern shown
 //! in the crate docs, and is what `examples/axum_receiver.rs` serves. Use it
@@ -20,10 +23,10 @@
 //!
 //! ```no_run
 //! use hookseal_axum::receiver::{Outcome, Receiver};
-//! use hookseal_core::Secret;
+//! use hookseal_core::env::ProviderSecrets;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let app = Receiver::new(&Secret::new(std::env::var("HOOKSEAL_SECRET")?)?)
+//! let app = Receiver::from_secrets(&ProviderSecrets::from_env()?)
 //!     .body_limit(256 * 1024)
 //!     .read_timeout(std::time::Duration::from_secs(5))
 //!     .on_outcome(|outcome| match outcome {
@@ -42,20 +45,23 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRef, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
 use axum::{Extension, Router};
+use hookseal_core::env::ProviderSecrets;
 use hookseal_core::{ConnectGain, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, Zapito};
 use http::StatusCode;
 
+use crate::extract::drain_request;
 use crate::{DEFAULT_READ_TIMEOUT, Webhook, WebhookConfig, WebhookRejection};
 
 /// The route the receiver serves, with `{provider}` one of the five names.
 pub const ROUTE: &str = "/webhooks/{provider}";
 
-/// The reference receiver for all five providers: one secret for all ([`new`](Self::new)), or one
-/// verifier each ([`from_verifiers`](Self::from_verifiers)).
+/// The reference receiver for all five providers: each with its own secrets
+/// ([`from_secrets`](Self::from_secrets), the way to configure it), one verifier each
+/// ([`from_verifiers`](Self::from_verifiers)), or one secret for all ([`new`](Self::new), not advised).
 ///
 /// Build it, optionally set a body limit, a read timeout and an observer, then turn it into
 /// an axum [`Router`] with [`router`](Self::router).
@@ -105,9 +111,45 @@ impl ReceiverState {
 }
 
 impl Receiver {
-    /// A receiver verifying all five providers with `secret`, with the
+    /// A receiver verifying each provider with its own secrets (several during a rotation,
+    /// the current one first), as read by [`ProviderSecrets::from_env`], with the
     /// default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT), 1 MiB),
     /// the default read timeout ([`DEFAULT_READ_TIMEOUT`], 10 s) and no observer.
+    ///
+    /// This is how the reference receivers are configured: a delivery then verifies only on
+    /// its own provider's route (see [`hookseal_core::env`] for why that matters).
+    ///
+    /// ```
+    /// use hookseal_core::env::ProviderSecrets;
+    #[doc = concat!("use hookseal_", "axum", "::receiver::Receiver;")]
+    ///
+    /// let env = |name: &str| Some(format!("secret-of-{name}"));
+    /// let receiver = Receiver::from_secrets(&ProviderSecrets::from_lookup(env)?);
+    /// # let _ = receiver;
+    /// # Ok::<(), hookseal_core::env::SecretsError>(())
+    /// ```
+    #[must_use]
+    pub fn from_secrets(secrets: &ProviderSecrets) -> Self {
+        fn verifier<P: Provider>(secrets: &ProviderSecrets, provider: ProviderId) -> Verifier<P> {
+            Verifier::with_secrets(secrets.get(provider).iter().cloned())
+                .expect("ProviderSecrets holds at least one secret per provider")
+        }
+        Self::from_verifiers(
+            verifier(secrets, ProviderId::Tocc),
+            verifier(secrets, ProviderId::Toran),
+            verifier(secrets, ProviderId::Zapito),
+            verifier(secrets, ProviderId::Tuco),
+            verifier(secrets, ProviderId::ConnectGain),
+        )
+    }
+
+    /// A receiver verifying all five providers with one shared `secret`, with the
+    /// default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT), 1 MiB),
+    /// the default read timeout ([`DEFAULT_READ_TIMEOUT`], 10 s) and no observer.
+    ///
+    /// **Not advised** outside local tests: with one secret for all, a delivery captured for
+    /// one provider verifies on every other provider's route too (see [`hookseal_core::env`]).
+    /// Prefer [`from_secrets`](Self::from_secrets).
     #[must_use]
     pub fn new(secret: &Secret) -> Self {
         Self::from_verifiers(
@@ -187,6 +229,7 @@ impl Receiver {
             .route("/webhooks/tuco", endpoint::<Tuco>(ProviderId::Tuco))
             .route("/webhooks/connectgain", endpoint::<ConnectGain>(ProviderId::ConnectGain))
             .route(ROUTE, post(unknown_provider))
+            .fallback(not_found)
             // The verifiers' limit governs (checked before reading); axum's default would only blur it.
             .layer(DefaultBodyLimit::disable())
             .layer(Extension(WebhookConfig::new().read_timeout(self.state.read_timeout)))
@@ -209,8 +252,8 @@ impl fmt::Debug for Receiver {
     }
 }
 
-/// The reference receiver for all five providers, sharing one secret, with the
-/// default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT)): `Receiver::new(secret).router()`.
+/// The reference receiver for all five providers, sharing one secret (not advised: see
+/// [`Receiver::new`]), with the default body limit ([`DEFAULT_BODY_LIMIT`](hookseal_core::DEFAULT_BODY_LIMIT)): `Receiver::new(secret).router()`.
 pub fn router(secret: &Secret) -> Router {
     Receiver::new(secret).router()
 }
@@ -241,7 +284,9 @@ where
 /// Longest provider name echoed in a 404's reason.
 const MAX_ECHO: usize = 64;
 
-async fn unknown_provider(State(state): State<ReceiverState>, Path(name): Path<String>) -> Response {
+async fn unknown_provider(State(state): State<ReceiverState>, Path(name): Path<String>, req: Request) -> Response {
+    // Answered without reading the body: the rest is drained so that the 404 reaches the client.
+    drain_request(req);
     state.observe(|| {
         let shown: String = name.chars().take(MAX_ECHO).collect();
         Outcome::Rejected {
@@ -251,4 +296,10 @@ async fn unknown_provider(State(state): State<ReceiverState>, Path(name): Path<S
         }
     });
     (StatusCode::NOT_FOUND, "unknown provider").into_response()
+}
+
+/// Any other path: `404 not found`, the body drained like the unknown provider's (no outcome reported).
+async fn not_found(req: Request) -> Response {
+    drain_request(req);
+    (StatusCode::NOT_FOUND, "not found").into_response()
 }

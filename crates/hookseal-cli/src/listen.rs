@@ -1,6 +1,7 @@
 //! `hookseal listen`: the reference receiver, printing what arrives.
 
 use std::future::IntoFuture;
+use std::io::Write as _;
 use std::net::SocketAddr;
 
 use clap::Args;
@@ -25,8 +26,12 @@ pub(crate) struct ListenArgs {
 }
 
 pub(crate) fn run(args: ListenArgs) -> Outcome {
-    let secret = args.secret.load()?;
-    let mut receiver = Receiver::new(&secret).body_limit(args.max_body);
+    let (secrets, warning) = args.secret.load_per_provider()?;
+    if let Some(warning) = warning {
+        // Standard error, like a failure: standard output is the per-request log.
+        let _ = writeln!(std::io::stderr(), "hookseal: {warning}");
+    }
+    let mut receiver = Receiver::from_secrets(&secrets).body_limit(args.max_body);
     if !args.quiet {
         receiver = receiver.on_outcome(print_outcome);
     }

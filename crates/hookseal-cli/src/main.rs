@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use hookseal_core::env::{self, ProviderSecrets};
 use hookseal_core::{
-    ConnectGain, DEFAULT_BODY_LIMIT, Provider, ProviderId, Secret, Tocc, Toran, Tuco, Verifier, WebhookEvent, Zapito,
-    samples,
+    ConnectGain, Custom, DEFAULT_BODY_LIMIT, Provider, ProviderId, SchemeId, Secret, Signer, Tocc, Toran, Tuco,
+    Verifier, WebhookEvent, Zapito, samples,
 };
 use zeroize::Zeroizing;
 
@@ -34,6 +35,13 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Receive webhooks of all five providers at POST /webhooks/{provider}.
+    ///
+    /// Each provider is verified with its own secret, from HOOKSEAL_SECRET_TOCC,
+    /// HOOKSEAL_SECRET_TORAN, HOOKSEAL_SECRET_ZAPITO, HOOKSEAL_SECRET_TUCO and
+    /// HOOKSEAL_SECRET_CONNECTGAIN (during a rotation, several separated by
+    /// spaces, the new one first), so that a delivery captured for one provider
+    /// cannot be replayed to another's route. HOOKSEAL_SECRET (or --secret-file)
+    /// is a fallback for the providers without their own, with a warning.
     Listen(listen::ListenArgs),
     /// Sign and deliver an event, with the provider's retry policy.
     Send(send::SendArgs),
@@ -50,15 +58,31 @@ enum Command {
 struct SecretArgs {
     /// Read the signing secret from this file (its first line); without it,
     /// the secret is read from the environment variable HOOKSEAL_SECRET.
+    /// (`listen` reads each provider's own HOOKSEAL_SECRET_<PROVIDER> first.)
     #[arg(long, value_name = "PATH")]
     secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["provider", "scheme"])))]
 struct SignArgs {
     /// The provider: tocc, toran, zapito, tuco or connectgain.
     #[arg(long, short)]
-    provider: ProviderId,
+    provider: Option<ProviderId>,
+    /// A ready scheme instead of a provider: standard-webhooks, github or stripe.
+    #[arg(long, short)]
+    scheme: Option<SchemeId>,
+    /// The message id to sign and send (standard-webhooks `webhook-id`,
+    /// github `X-GitHub-Delivery`); default: a new unique id.
+    #[arg(long, conflicts_with = "provider")]
+    id: Option<String>,
+    /// The Unix time to sign (standard-webhooks, stripe); default: now.
+    #[arg(long, value_name = "UNIX", conflicts_with = "provider")]
+    timestamp: Option<u64>,
+    /// The event name header's value (github `X-GitHub-Event`); default: the
+    /// body's `event` or `type`.
+    #[arg(long, value_name = "NAME", conflicts_with = "provider")]
+    event: Option<String>,
     /// The body to sign, byte for byte (default: standard input).
     #[arg(long, value_name = "FILE")]
     body: Option<PathBuf>,
@@ -67,15 +91,27 @@ struct SignArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["provider", "scheme"])))]
+#[command(group(clap::ArgGroup::new("signed").required(true).multiple(true).args(["signature", "header"])))]
 struct VerifyArgs {
     /// The provider: tocc, toran, zapito, tuco or connectgain.
     #[arg(long, short)]
-    provider: ProviderId,
-    /// The signature header's value, as received.
-    #[arg(long)]
-    signature: String,
+    provider: Option<ProviderId>,
+    /// A ready scheme instead of a provider: standard-webhooks, github or stripe.
+    #[arg(long, short)]
+    scheme: Option<SchemeId>,
+    /// A received header, `Name: value`, exactly as `hookseal sign` prints it
+    /// (repeat for each header).
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    header: Vec<String>,
+    /// Check the replay window as of this Unix time instead of now.
+    #[arg(long, value_name = "UNIX")]
+    at: Option<i64>,
+    /// The signature header's value, as received (with --provider).
+    #[arg(long, conflicts_with = "scheme")]
+    signature: Option<String>,
     /// The event header's value, as received (checked against the body).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "scheme")]
     event_header: Option<String>,
     /// The body, byte for byte as received (default: standard input).
     #[arg(long, value_name = "FILE")]
@@ -171,33 +207,93 @@ impl SecretArgs {
     /// The secret, from `--secret-file` or `HOOKSEAL_SECRET`.
     pub(crate) fn load(&self) -> Result<Secret, Failure> {
         let text = match &self.secret_file {
-            Some(path) => {
-                let cannot = |err: &dyn std::fmt::Display| format!("cannot read secret file {}: {err}", path.display());
-                // Room for the whole file up front, so that reading never
-                // moves it and leaves a copy behind; wiped when dropped.
-                let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_SECRET_FILE + 1));
-                let cap = u64::try_from(MAX_SECRET_FILE).unwrap_or(u64::MAX).saturating_add(1);
-                std::fs::File::open(path)
-                    .and_then(|file| file.take(cap).read_to_end(&mut bytes))
-                    .map_err(|err| cannot(&err))?;
-                if bytes.len() > MAX_SECRET_FILE {
-                    return Err(Failure(cannot(&format_args!("larger than {MAX_SECRET_FILE} bytes"))));
-                }
-                let text = std::str::from_utf8(&bytes).map_err(|_| cannot(&"not UTF-8 text"))?;
-                text.lines().next().unwrap_or_default().to_owned()
-            }
-            None => match std::env::var("HOOKSEAL_SECRET") {
-                Ok(text) => text,
-                Err(std::env::VarError::NotPresent) => {
-                    return Err(Failure::from("no secret: set HOOKSEAL_SECRET or pass --secret-file PATH"));
-                }
-                Err(std::env::VarError::NotUnicode(_)) => {
-                    return Err(Failure::from("HOOKSEAL_SECRET is not valid Unicode"));
-                }
-            },
+            Some(path) => read_secret_file(path)?,
+            None => shared_from_env()?
+                .ok_or_else(|| Failure::from("no secret: set HOOKSEAL_SECRET or pass --secret-file PATH"))?,
         };
         Secret::new(text).map_err(|_| Failure::from("the secret is empty"))
     }
+
+    /// Each provider's secrets, for `listen`: `HOOKSEAL_SECRET_<PROVIDER>` (several separated
+    /// by whitespace during a rotation), else the shared one from `--secret-file` or
+    /// `HOOKSEAL_SECRET`; with the warning to print when some providers share it.
+    pub(crate) fn load_per_provider(&self) -> Result<(ProviderSecrets, Option<String>), Failure> {
+        let mut failure = None;
+        let lookup = |name: &str| {
+            if name == env::SHARED_VAR {
+                let shared = match &self.secret_file {
+                    Some(path) => read_secret_file(path).map(Some),
+                    None => shared_from_env(),
+                };
+                return shared.map_err(|err| failure = Some(err)).ok().flatten();
+            }
+            match std::env::var(name) {
+                Ok(value) => Some(value),
+                Err(std::env::VarError::NotPresent) => None,
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    failure = Some(Failure(format!("{name} is not valid Unicode")));
+                    None
+                }
+            }
+        };
+        let secrets = ProviderSecrets::from_lookup(lookup);
+        if let Some(failure) = failure {
+            return Err(failure);
+        }
+        let secrets = secrets.map_err(|err| match (&self.secret_file, err) {
+            (Some(path), env::SecretsError::Empty { var }) if var == env::SHARED_VAR => {
+                Failure(format!("the secret is empty (--secret-file {})", path.display()))
+            }
+            (None, env::SecretsError::Empty { var }) if var == env::SHARED_VAR => {
+                Failure::from("the secret is empty (HOOKSEAL_SECRET)")
+            }
+            (_, env::SecretsError::Missing { providers, vars }) => Failure(format!(
+                "no secret for {providers}: set {vars} (or, not advised, one secret for all: HOOKSEAL_SECRET or \
+                 --secret-file PATH)"
+            )),
+            (_, err) => Failure(err.to_string()),
+        })?;
+        let shared = secrets.shared();
+        let warning = (!shared.is_empty()).then(|| {
+            let from = match &self.secret_file {
+                Some(path) => format!("--secret-file {}", path.display()),
+                None => env::SHARED_VAR.to_owned(),
+            };
+            let names: Vec<_> = shared.iter().map(|p| p.name()).collect();
+            let vars: Vec<_> = shared.iter().map(|p| env::var_name(*p)).collect();
+            format!(
+                "warning: {} share one secret ({from}): a delivery captured for one of them would verify on \
+                 another's route; set {} instead",
+                names.join(", "),
+                vars.join(", ")
+            )
+        });
+        Ok((secrets, warning))
+    }
+}
+
+/// `HOOKSEAL_SECRET`, if set.
+fn shared_from_env() -> Result<Option<String>, Failure> {
+    match std::env::var(env::SHARED_VAR) {
+        Ok(text) => Ok(Some(text)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Failure::from("HOOKSEAL_SECRET is not valid Unicode")),
+    }
+}
+
+/// The first line of a secret file.
+fn read_secret_file(path: &Path) -> Result<String, Failure> {
+    let cannot = |err: &dyn std::fmt::Display| format!("cannot read secret file {}: {err}", path.display());
+    // Room for the whole file up front, so that reading never
+    // moves it and leaves a copy behind; wiped when dropped.
+    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_SECRET_FILE + 1));
+    let cap = u64::try_from(MAX_SECRET_FILE).unwrap_or(u64::MAX).saturating_add(1);
+    std::fs::File::open(path).and_then(|file| file.take(cap).read_to_end(&mut bytes)).map_err(|err| cannot(&err))?;
+    if bytes.len() > MAX_SECRET_FILE {
+        return Err(Failure(cannot(&format_args!("larger than {MAX_SECRET_FILE} bytes"))));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| cannot(&"not UTF-8 text"))?;
+    Ok(text.lines().next().unwrap_or_default().to_owned())
 }
 
 /// Reads a body from a file, or from standard input, refusing more than `limit` bytes.
@@ -251,33 +347,90 @@ macro_rules! with_provider {
 fn sign(args: SignArgs) -> Outcome {
     let secret = args.secret.load()?;
     let body = read_body(args.body.as_deref(), DEFAULT_BODY_LIMIT)?;
-    let delivery = hookseal_sender::Delivery::builder(args.provider, "http://localhost/").secret(secret).json(body)?;
+    let mut builder = match (args.provider, args.scheme) {
+        (Some(provider), _) => hookseal_sender::Delivery::builder(provider, "http://localhost/"),
+        (None, Some(scheme)) => hookseal_sender::Delivery::builder(scheme, "http://localhost/"),
+        (None, None) => return Err(Failure::from("give --provider or --scheme")),
+    };
+    builder = builder.secret(secret);
+    if let Some(id) = args.id {
+        builder = builder.message_id(id);
+    }
+    if let Some(stamp) = args.timestamp {
+        let at = i64::try_from(stamp)
+            .ok()
+            .and_then(|secs| hookseal_core::chrono::DateTime::from_timestamp(secs, 0))
+            .ok_or_else(|| Failure(format!("--timestamp {stamp} is not a representable Unix time")))?;
+        builder = builder.sent_at(at);
+    }
+    if let Some(event) = args.event {
+        builder = builder.event_name(event);
+    }
+    let delivery = builder.json(body)?;
     for (name, value) in delivery.headers() {
         line(format_args!("{name}: {value}"))?;
     }
     Ok(())
 }
 
+/// `Name: value` (as `sign` prints it, and as curl's `-H` takes it) to a pair.
+fn parse_header(text: &str) -> Result<(&str, &str), Failure> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| Failure(format!("-H needs `Name: value`, got `{}`", text.escape_debug())))?;
+    let name = name.trim();
+    if hookseal_core::HeaderName::new(name).is_err() {
+        return Err(Failure(format!("-H: `{}` is not a header name", name.escape_debug())));
+    }
+    Ok((name, value.trim_matches([' ', '\t'])))
+}
+
 fn verify(args: VerifyArgs) -> Outcome {
     let verifier_secret = args.secret.load()?;
     let body = read_body(args.body.as_deref(), DEFAULT_BODY_LIMIT)?;
-    with_provider!(args.provider, P => verify_as::<P>(verifier_secret, &args, &body))
+    let mut headers: Vec<(&str, &str)> = args.header.iter().map(|h| parse_header(h)).collect::<Result<_, _>>()?;
+    let now = match args.at {
+        Some(secs) => hookseal_core::chrono::DateTime::from_timestamp(secs, 0)
+            .ok_or_else(|| Failure(format!("--at {secs} is not a representable Unix time")))?,
+        None => hookseal_core::chrono::Utc::now(),
+    };
+    match (args.provider, args.scheme) {
+        (Some(provider), _) => {
+            let scheme = provider.scheme();
+            if let Some(signature) = &args.signature {
+                headers.push((scheme.signature_header(), signature.as_str()));
+            }
+            if let (Some(name), Some(value)) = (scheme.event_header(), &args.event_header) {
+                headers.push((name, value.as_str()));
+            }
+            with_provider!(provider, P => verify_as(Verifier::<P>::new(verifier_secret), P::NAME, &headers, &body, now))
+        }
+        (None, Some(id)) => {
+            let scheme = id.scheme();
+            // Refuse a secret the scheme cannot read (a bad `whsec_`) with its reason, not a mismatch.
+            Signer::for_scheme(&verifier_secret, scheme)
+                .map_err(|err| Failure(format!("the secret cannot be read as {id} reads it: {err}")))?;
+            let verifier = Verifier::<Custom>::new(verifier_secret).with_scheme(scheme);
+            verify_as(verifier, id.name(), &headers, &body, now)
+        }
+        (None, None) => Err(Failure::from("give --provider or --scheme")),
+    }
 }
 
-fn verify_as<P: Provider>(secret: Secret, args: &VerifyArgs, body: &[u8]) -> Outcome {
-    let scheme = P::SCHEME;
-    let mut headers = vec![(scheme.signature_header(), args.signature.as_str())];
-    if let (Some(name), Some(value)) = (scheme.event_header(), &args.event_header) {
-        headers.push((name, value.as_str()));
-    }
-    let event = Verifier::<P>::new(secret)
-        .verify_event(&headers, body)
-        .map_err(|err| format!("rejected ({}): {err}", err.status()))?;
+fn verify_as<P: Provider>(
+    verifier: Verifier<P>,
+    label: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    now: hookseal_core::chrono::DateTime<hookseal_core::chrono::Utc>,
+) -> Outcome {
+    let event =
+        verifier.verify_event_at(&headers, body, now).map_err(|err| format!("rejected ({}): {err}", err.status()))?;
     line(format_args!("{}", serde_json::to_string_pretty(&event)?))?;
     let _ = writeln!(
         std::io::stderr(),
         "authentic {} {} (test: {}, idempotency key: {})",
-        P::NAME,
+        label,
         event.name(),
         event.is_test(),
         event.idempotency_key()

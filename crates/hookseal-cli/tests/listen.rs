@@ -7,7 +7,8 @@ mod common;
 use std::io::Write;
 
 use common::*;
-use hookseal_core::{ProviderId, Secret, samples};
+use hookseal_core::env::var_name;
+use hookseal_core::{ProviderId, Secret, Signer, samples};
 use hookseal_sender::{Delivery, DeliveryLog, EndpointPolicy, Sender};
 use tokio::runtime::Runtime;
 
@@ -328,7 +329,7 @@ fn a_second_ctrl_c_stops_at_once_without_waiting_for_requests_in_flight() {
 fn listen_fails_with_one_line_when_the_address_is_taken() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let out = run(hookseal_with_secret().args(["listen", "--addr", &addr]));
+    let out = run(hookseal_with_provider_secrets().args(["listen", "--addr", &addr]));
     out.assert_failure(&format!("cannot listen on {addr}: "));
     assert!(out.stdout.is_empty());
     drop(taken);
@@ -337,7 +338,7 @@ fn listen_fails_with_one_line_when_the_address_is_taken() {
 #[cfg(unix)]
 #[test]
 fn listen_keeps_serving_when_its_standard_output_is_closed() {
-    let mut child = hookseal_with_secret()
+    let mut child = hookseal_with_provider_secrets()
         .args(["listen", "--addr", "127.0.0.1:0"])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
@@ -370,4 +371,180 @@ fn listen_keeps_serving_when_its_standard_output_is_closed() {
     assert_no_panic(&stderr);
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(stderr.is_empty(), "{stderr}");
+}
+
+/// The Node.js client of the adapters' early-answer tests (one copy, kept with hookseal-axum's).
+const NODE_SCRIPT: &str = include_str!("../../hookseal-axum/tests/node/early_answers.js");
+
+/// How many times each early answer is tried with Node's `http` client.
+const NODE_TRIES: usize = 40;
+
+/// Posts a `body_bytes` body to `url` [`NODE_TRIES`] times with Node.js's
+/// `http` client (head first, body after it) and returns what each try got.
+fn node_statuses(url: &str, body_bytes: usize) -> Vec<String> {
+    let script = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("early_answers.js");
+    std::fs::write(&script, NODE_SCRIPT).unwrap();
+    let mut command = std::process::Command::new("node");
+    command.arg(&script).args([url, &body_bytes.to_string(), &NODE_TRIES.to_string(), "length"]);
+    let out = run(&mut command);
+    assert!(out.status.success(), "node (Node.js) must be installed to run this test: {}", out.stderr);
+    out.lines()
+}
+
+fn assert_all(lines: &[String], status: &str) {
+    assert_eq!(lines.len(), NODE_TRIES, "{lines:?}");
+    let got = lines.iter().filter(|line| *line == status).count();
+    assert_eq!(got, NODE_TRIES, "only {got} of {NODE_TRIES} tries got {status}: {lines:?}");
+}
+
+#[test]
+fn listen_early_404_and_413_reach_a_node_client_still_sending_the_body() {
+    let limit = 64 * 1024;
+    let listen = Listen::start(&["--quiet", "--max-body", &limit.to_string()]);
+    assert_all(&node_statuses(&listen.url("stripe"), 1024 * 1024), "404");
+    assert_all(&node_statuses(&listen.url("toran"), 32 * limit), "413");
+    assert_stopped(listen);
+}
+
+/// Provider `provider`'s own secret in the per-provider tests.
+fn own_secret(provider: ProviderId) -> String {
+    format!("{SECRET}-{}", provider.name())
+}
+
+/// `hookseal` with a different secret for each provider, and no shared one.
+fn hookseal_with_distinct_secrets() -> std::process::Command {
+    let mut command = hookseal();
+    for provider in ProviderId::ALL {
+        command.env(var_name(provider), own_secret(provider));
+    }
+    command
+}
+
+type Headers = Vec<(String, String)>;
+
+/// A Tuco `message.sent` as Tuco delivers it (signed with `secret`), and the same body with
+/// the same signature moved to ConnectGain's header: a replay to the ConnectGain route.
+fn tuco_and_its_replay_to_connectgain(secret: &str) -> (Headers, Headers, Vec<u8>) {
+    let body = samples::find(ProviderId::Tuco, "message.sent").unwrap().body;
+    let signature = Signer::new(&Secret::new(secret).unwrap(), ProviderId::Tuco.scheme().format()).sign(body);
+    let tuco = vec![
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        (ProviderId::Tuco.scheme().signature_header().to_owned(), signature.clone()),
+    ];
+    let replay = vec![
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        (ProviderId::ConnectGain.scheme().signature_header().to_owned(), signature),
+    ];
+    (tuco, replay, body.to_vec())
+}
+
+#[test]
+fn with_one_shared_secret_a_tuco_delivery_replayed_to_connectgain_verifies() {
+    // The attack the per-provider secrets close: the same secret on both routes.
+    let mut listen = Listen::start(&[]);
+    let rt = runtime();
+    let (_, replay, body) = tuco_and_its_replay_to_connectgain(SECRET);
+    let (status, _) = post(&rt, &listen.url("connectgain"), &replay, body);
+    assert_eq!(status, 200);
+    assert!(listen.next_line().starts_with("verified connectgain message.sent "));
+    assert_stopped(listen);
+}
+
+#[test]
+fn with_per_provider_secrets_a_tuco_delivery_replayed_to_connectgain_is_refused() {
+    let mut listen = Listen::start_with(hookseal_with_distinct_secrets(), &[]);
+    let rt = runtime();
+    let (tuco, replay, body) = tuco_and_its_replay_to_connectgain(&own_secret(ProviderId::Tuco));
+    let (status, _) = post(&rt, &listen.url("tuco"), &tuco, body.clone());
+    assert_eq!(status, 200, "on its own route, Tuco's delivery verifies");
+    assert!(listen.next_line().starts_with("verified tuco message.sent "));
+    let (status, text) = post(&rt, &listen.url("connectgain"), &replay, body);
+    assert_eq!((status, text.as_str()), (401, "invalid signature"));
+    assert!(listen.next_line().starts_with("rejected connectgain 401: "));
+    // Every provider verifies with its own secret, and with no other's.
+    for provider in ProviderId::ALL {
+        let sample = samples::test_event(provider);
+        for (secret, expected) in [(own_secret(provider), 200), (SECRET.to_owned(), 401)] {
+            let delivery = Delivery::builder(provider, listen.url(provider.name()))
+                .secret(Secret::new(secret).unwrap())
+                .json(sample.body)
+                .unwrap();
+            let (_, headers, body) = delivery.into_parts();
+            assert_eq!(post(&rt, &listen.url(provider.name()), &headers, body.to_vec()).0, expected, "{provider}");
+            listen.next_line();
+        }
+    }
+    assert_stopped(listen);
+}
+
+#[test]
+fn a_provider_variable_lists_several_secrets_for_a_rotation() {
+    let mut command = hookseal_with_distinct_secrets();
+    command.env(var_name(ProviderId::Toran), "toran-new \n toran-old");
+    let mut listen = Listen::start_with(command, &[]);
+    let rt = runtime();
+    let sample = samples::test_event(ProviderId::Toran);
+    for (secret, expected) in [("toran-new", 200), ("toran-old", 200), ("toran-older", 401)] {
+        let delivery = Delivery::builder(ProviderId::Toran, listen.url("toran"))
+            .secret(Secret::new(secret).unwrap())
+            .json(sample.body)
+            .unwrap();
+        let (_, headers, body) = delivery.into_parts();
+        assert_eq!(post(&rt, &listen.url("toran"), &headers, body.to_vec()).0, expected, "{secret}");
+        listen.next_line();
+    }
+    assert_stopped(listen);
+}
+
+/// Stops `listen` and returns its standard error.
+fn stopped_stderr(mut listen: Listen) -> String {
+    listen.interrupt();
+    let (status, _, stderr) = listen.finish();
+    assert!(status.success() || cfg!(not(unix)), "{status:?}: {stderr}");
+    stderr
+}
+
+#[test]
+fn the_shared_hookseal_secret_is_only_a_fallback_and_is_warned_about() {
+    // Only the shared secret: it serves every provider, with a warning naming all five.
+    let listen = Listen::start_with(hookseal_with_secret(), &[]);
+    let rt = runtime();
+    let log = rt.block_on(sender().send(&delivery(
+        &listen,
+        ProviderId::Zapito,
+        samples::test_event(ProviderId::Zapito).body,
+    )));
+    assert_eq!(log.unwrap().last_status(), Some(200));
+    assert_eq!(
+        stopped_stderr(listen),
+        "hookseal: warning: tocc, toran, zapito, tuco, connectgain share one secret (HOOKSEAL_SECRET): a delivery \
+         captured for one of them would verify on another's route; set HOOKSEAL_SECRET_TOCC, HOOKSEAL_SECRET_TORAN, \
+         HOOKSEAL_SECRET_ZAPITO, HOOKSEAL_SECRET_TUCO, HOOKSEAL_SECRET_CONNECTGAIN instead\n"
+    );
+
+    // Own variables for two: the warning names the other three, which use the fallback.
+    let mut command = hookseal_with_secret();
+    command.env(var_name(ProviderId::Toran), own_secret(ProviderId::Toran));
+    command.env(var_name(ProviderId::Tuco), own_secret(ProviderId::Tuco));
+    let listen = Listen::start_with(command, &[]);
+    let stderr = stopped_stderr(listen);
+    assert!(stderr.starts_with("hookseal: warning: tocc, zapito, connectgain share one secret"), "{stderr}");
+    assert!(!stderr.contains(SECRET), "{stderr}");
+
+    // Every provider with its own: no warning.
+    assert_eq!(stopped_stderr(Listen::start(&[])), "");
+}
+
+#[test]
+fn listen_without_a_secret_for_every_provider_fails_with_one_line() {
+    let mut command = hookseal();
+    command.env(var_name(ProviderId::Toran), "x").args(["listen", "--addr", "127.0.0.1:0"]);
+    run(&mut command).assert_failure(
+        "no secret for tocc, zapito, tuco, connectgain: set HOOKSEAL_SECRET_TOCC, HOOKSEAL_SECRET_ZAPITO, \
+         HOOKSEAL_SECRET_TUCO, HOOKSEAL_SECRET_CONNECTGAIN (or, not advised, one secret for all: HOOKSEAL_SECRET or \
+         --secret-file PATH)",
+    );
+    let mut command = hookseal_with_provider_secrets();
+    command.env(var_name(ProviderId::Zapito), "  ").args(["listen", "--addr", "127.0.0.1:0"]);
+    run(&mut command).assert_failure("HOOKSEAL_SECRET_ZAPITO is set but holds no secret");
 }

@@ -6,6 +6,17 @@
 //! other key in `extra`. The test event is `webhook.test`. The idempotency key
 //! is `<event>:<data.id>:<timestamp>`.
 //!
+//! Every type in `data` is a guess, and a guess never refuses an event: the
+//! ids, names and other text are [`Text`]s, which take a string or any other
+//! JSON value (Zoom's `meeting_id` is a number); a deal's `value` and a
+//! recording's `duration` read as `None` when they are not a number (or an
+//! integer beyond 2^53, which an `f64` would round), and a conversation's
+//! `previous_status` when it is not a string; the value is then kept in
+//! `extra`, as sent. Only what the contract documents is typed strictly:
+//! `event`, the signed `timestamp`, and a conversation's `status` (a string,
+//! `OPEN` or `CLOSED` or any other). Every key this version does not know, at
+//! the top level and in `data`, is kept in the object's `extra`.
+//!
 //! ConnectGain sends the signature only when the webhook has a secret; see
 //! [`Verifier::accept_unsigned_insecure`](crate::Verifier::accept_unsigned_insecure).
 
@@ -17,11 +28,10 @@ use serde_json::value::RawValue;
 
 use crate::error::BodyError;
 use crate::event::{
-    Layout, Name, UnknownEvent, WebhookEvent, next_once, number, open_enum, parse_json, parse_json_at, str_at,
-    timestamp,
+    Layout, Name, UnknownEvent, WebhookEvent, number, open_enum, parse_json, parse_json_at, text_at, timestamp,
 };
 
-pub use crate::Extra;
+pub use crate::{Extra, Text};
 
 /// What every ConnectGain event carries.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,25 +40,27 @@ pub struct Payload<D> {
     pub timestamp: DateTime<Utc>,
     /// The event-specific data.
     pub data: D,
+    /// Every other top-level key, as sent.
+    pub extra: Extra,
 }
 
 macro_rules! families {
     ($(
         $(#[$meta:meta])*
-        $name:ident { $( $(#[$fmeta:meta])* $field:ident: $ty:ty, )* }
+        $name:ident { $( $(#[$fmeta:meta])* $field:ident: $ty:ty = $how:ident, )* }
     )*) => {$(
         $(#[$meta])*
         #[derive(Debug, Clone, Default, PartialEq, Serialize)]
         pub struct $name {
             /// The record's id.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub id: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub id: Option<Text>,
             /// The organization it belongs to.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub organization_id: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub organization_id: Option<Text>,
             $(
                 $(#[$fmeta])*
-                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[serde(skip_serializing_if = "Option::is_none")]
                 pub $field: Option<$ty>,
             )*
             /// Every other key, as sent.
@@ -78,24 +90,23 @@ macro_rules! families {
                     }
 
                     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        use $crate::event::field;
                         let mut id = None;
                         let mut organization_id = None;
                         $( let mut $field = None; )*
                         let mut extra = Extra::new();
                         while let Some(Name(key)) = map.next_key()? {
                             match &*key {
-                                "id" => next_once(&mut map, &mut id, "id")?,
-                                "organization_id" => next_once(&mut map, &mut organization_id, "organization_id")?,
-                                $( stringify!($field) => next_once(&mut map, &mut $field, stringify!($field))?, )*
-                                _ => {
-                                    extra.push_raw(key, map.next_value()?);
-                                }
+                                "id" => field::optional::next(&mut map, &mut id, "id", &mut extra)?,
+                                "organization_id" => field::optional::next(&mut map, &mut organization_id, "organization_id", &mut extra)?,
+                                $( stringify!($field) => field::$how::next(&mut map, &mut $field, stringify!($field), &mut extra)?, )*
+                                _ => extra.push_raw(key, map.next_value()?),
                             }
                         }
                         Ok($name {
                             id: id.flatten(),
                             organization_id: organization_id.flatten(),
-                            $( $field: $field.flatten(), )*
+                            $( $field: field::$how::finish::<_, A::Error>($field, stringify!($field))?, )*
                             extra,
                         })
                     }
@@ -115,89 +126,90 @@ families! {
     /// Data of the `contact.*` events.
     Contact {
         /// First name.
-        first_name: String,
+        first_name: Text = optional,
         /// Last name.
-        last_name: String,
+        last_name: Text = optional,
         /// Email address.
-        email: String,
+        email: Text = optional,
         /// Phone number.
-        phone: String,
+        phone: Text = optional,
         /// The user the contact is assigned to.
-        assigned_to: String,
+        assigned_to: Text = optional,
     }
     /// Data of the `deal.*` events.
     Deal {
         /// The deal's title.
-        title: String,
+        title: Text = optional,
         /// The pipeline stage.
-        stage: String,
+        stage: Text = optional,
         /// The stage before (`deal.stage.changed`).
-        previous_stage: String,
-        /// The deal's value.
+        previous_stage: Text = optional,
+        /// The deal's value (`None` if it was not sent as a number: the value is in `extra`).
         #[serde(serialize_with = "number::option::serialize")]
-        value: f64,
+        value: f64 = loose_number,
         /// The value's currency.
-        currency: String,
+        currency: Text = optional,
         /// The contact the deal is with.
-        contact_id: String,
+        contact_id: Text = optional,
         /// The user the deal is assigned to.
-        assigned_to: String,
+        assigned_to: Text = optional,
     }
     /// Data of the `conversation.*` events.
     Conversation {
         /// The contact in the conversation.
-        contact_id: String,
+        contact_id: Text = optional,
         /// The channel, such as `whatsapp`.
-        channel: String,
-        /// `OPEN` or `CLOSED`.
-        status: ConversationStatus,
-        /// The status before (`conversation.status.changed`).
-        previous_status: ConversationStatus,
+        channel: Text = optional,
+        /// `OPEN` or `CLOSED` (or any other string).
+        status: ConversationStatus = optional,
+        /// The status before (`conversation.status.changed`; `None` if it was
+        /// not sent as a string: the value is in `extra`).
+        previous_status: ConversationStatus = loose,
         /// The user the conversation is assigned to.
-        assigned_to: String,
+        assigned_to: Text = optional,
     }
     /// Data of the `message.*` events.
     Message {
         /// The conversation the message is in.
-        conversation_id: String,
+        conversation_id: Text = optional,
         /// The contact.
-        contact_id: String,
+        contact_id: Text = optional,
         /// `inbound` or `outbound`.
-        direction: String,
+        direction: Text = optional,
         /// The channel, such as `whatsapp`.
-        channel: String,
+        channel: Text = optional,
         /// The message text.
-        content: String,
+        content: Text = optional,
         /// Delivery status.
-        status: String,
+        status: Text = optional,
         /// Why it failed (`message.failed`).
-        error: String,
+        error: Text = optional,
     }
     /// Data of `broadcast.response`.
     BroadcastResponse {
         /// The broadcast replied to.
-        broadcast_id: String,
+        broadcast_id: Text = optional,
         /// The contact who replied.
-        contact_id: String,
+        contact_id: Text = optional,
         /// The reply.
-        message: String,
+        message: Text = optional,
     }
     /// Data of `zoom.recording.completed`.
     Recording {
-        /// The Zoom meeting.
-        meeting_id: String,
+        /// The Zoom meeting (Zoom's meeting ids are numbers: read as text).
+        meeting_id: Text = optional,
         /// The meeting's topic.
-        topic: String,
+        topic: Text = optional,
         /// Where the recording is.
-        recording_url: String,
-        /// Length in seconds.
+        recording_url: Text = optional,
+        /// Length in seconds (`None` if it was not sent as a number: the value is in `extra`).
         #[serde(serialize_with = "number::option::serialize")]
-        duration: f64,
+        duration: f64 = loose_number,
     }
     /// Data of the `webhook.test` event.
     TestData {
         /// The test message.
-        message: String,
+        message: Text = optional,
     }
 }
 
@@ -234,7 +246,7 @@ macro_rules! events {
                         None => return Ok(None),
                     },
                 };
-                Ok(Some(event.with_timestamp(wire.timestamp)))
+                Ok(Some(event.with_envelope(wire.timestamp, wire.extra)))
             }
 
             /// Deserializes the map's next value as the data of the known
@@ -242,7 +254,7 @@ macro_rules! events {
             /// nothing, for any other name.
             fn next_data<'de, A: de::MapAccess<'de>>(name: &str, map: &mut A) -> Result<Option<Self>, A::Error> {
                 Ok(Some(match name {
-                    $( $wire => Self::$variant(Payload { timestamp: DateTime::<Utc>::MIN_UTC, data: map.next_value()? }), )*
+                    $( $wire => Self::$variant(Payload { timestamp: DateTime::<Utc>::MIN_UTC, data: map.next_value()?, extra: Extra::new() }), )*
                     _ => return Ok(None),
                 }))
             }
@@ -250,14 +262,17 @@ macro_rules! events {
             /// Parses raw `data` as the data of the known event `name`; `None` for any other name.
             fn from_raw(name: &str, data: &RawValue) -> Result<Option<Self>, BodyError> {
                 Ok(Some(match name {
-                    $( $wire => Self::$variant(Payload { timestamp: DateTime::<Utc>::MIN_UTC, data: parse_json_at("data", data.get())? }), )*
+                    $( $wire => Self::$variant(Payload { timestamp: DateTime::<Utc>::MIN_UTC, data: parse_json_at("data", data.get())?, extra: Extra::new() }), )*
                     _ => return Ok(None),
                 }))
             }
 
-            fn with_timestamp(mut self, at: DateTime<Utc>) -> Self {
+            fn with_envelope(mut self, at: DateTime<Utc>, extra: Extra) -> Self {
                 match &mut self {
-                    $( Self::$variant(p) => p.timestamp = at, )*
+                    $( Self::$variant(p) => {
+                        p.timestamp = at;
+                        p.extra = extra;
+                    } )*
                     Self::Unknown(_) => {}
                 }
                 self
@@ -283,7 +298,7 @@ macro_rules! events {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let event = self.wire_name();
                 match self {
-                    $( Self::$variant(p) => WireOut { event, timestamp: &p.timestamp, data: &p.data }.serialize(serializer), )*
+                    $( Self::$variant(p) => WireOut { event, timestamp: &p.timestamp, data: &p.data, extra: &p.extra }.serialize(serializer), )*
                     Self::Unknown(unknown) => unknown.serialize(serializer),
                 }
             }
@@ -335,9 +350,9 @@ const LAYOUT: Layout = Layout {
     timestamp_field: "timestamp",
     known: EVENTS,
     key: |value| {
-        let event = str_at(value, "/event")?;
-        let id = str_at(value, "/data/id").unwrap_or_default();
-        Some(format!("{event}:{id}:{}", str_at(value, "/timestamp")?))
+        let event = text_at(value, "/event")?;
+        let id = text_at(value, "/data/id").unwrap_or_default();
+        Some(format!("{event}:{id}:{}", text_at(value, "/timestamp")?))
     },
 };
 
@@ -347,11 +362,12 @@ const LAYOUT: Layout = Layout {
 /// deserialized straight into the named event's type. Otherwise (another key
 /// order, or an unknown event) it is kept raw and parsed once the name is
 /// known. Errors are those of a derived `Deserialize` (missing and duplicate
-/// fields, unknown keys ignored).
+/// fields); unknown keys are kept in `extra`.
 struct Wire<'a> {
     event: Cow<'a, str>,
     timestamp: DateTime<Utc>,
     data: Data<'a>,
+    extra: Extra,
 }
 
 // Lives only during a parse; boxing the large variant would cost an allocation.
@@ -360,16 +376,6 @@ enum Data<'a> {
     /// A known event, its timestamp not yet set.
     Typed(Event),
     Raw(&'a RawValue),
-}
-
-#[derive(Deserialize)]
-#[serde(field_identifier, rename_all = "lowercase")]
-enum Field {
-    Event,
-    Timestamp,
-    Data,
-    #[serde(other)]
-    Other,
 }
 
 #[derive(Deserialize)]
@@ -393,14 +399,15 @@ impl<'de> de::Visitor<'de> for WireVisitor {
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Wire<'de>, A::Error> {
         use de::Error as _;
         let (mut event, mut timestamp, mut data) = (None::<Cow<'de, str>>, None, None);
-        while let Some(field) = map.next_key::<Field>()? {
-            match field {
-                Field::Event if event.is_some() => return Err(A::Error::duplicate_field("event")),
-                Field::Event => event = Some(map.next_value::<Name<'de>>()?.0),
-                Field::Timestamp if timestamp.is_some() => return Err(A::Error::duplicate_field("timestamp")),
-                Field::Timestamp => timestamp = Some(map.next_value::<At>()?.0),
-                Field::Data if data.is_some() => return Err(A::Error::duplicate_field("data")),
-                Field::Data => {
+        let mut extra = Extra::new();
+        while let Some(Name(key)) = map.next_key()? {
+            match &*key {
+                "event" if event.is_some() => return Err(A::Error::duplicate_field("event")),
+                "event" => event = Some(map.next_value::<Name<'de>>()?.0),
+                "timestamp" if timestamp.is_some() => return Err(A::Error::duplicate_field("timestamp")),
+                "timestamp" => timestamp = Some(map.next_value::<At>()?.0),
+                "data" if data.is_some() => return Err(A::Error::duplicate_field("data")),
+                "data" => {
                     let typed = match event.as_deref() {
                         Some(name) => Event::next_data(name, &mut map)?,
                         None => None,
@@ -410,15 +417,14 @@ impl<'de> de::Visitor<'de> for WireVisitor {
                         None => Data::Raw(map.next_value()?),
                     });
                 }
-                Field::Other => {
-                    map.next_value::<de::IgnoredAny>()?;
-                }
+                _ => extra.push_raw(key, map.next_value()?),
             }
         }
         Ok(Wire {
             event: event.ok_or_else(|| A::Error::missing_field("event"))?,
             timestamp: timestamp.ok_or_else(|| A::Error::missing_field("timestamp"))?,
             data: data.ok_or_else(|| A::Error::missing_field("data"))?,
+            extra,
         })
     }
 }
@@ -429,6 +435,8 @@ struct WireOut<'a, D> {
     #[serde(with = "timestamp::auto")]
     timestamp: &'a DateTime<Utc>,
     data: &'a D,
+    #[serde(flatten)]
+    extra: &'a Extra,
 }
 
 impl WebhookEvent for Event {
@@ -502,13 +510,14 @@ mod tests {
 
     #[test]
     fn a_bad_data_field_is_named_in_either_key_order() {
+        // `status` is the one `data` field whose type the contract fixes (a string).
         let body =
-            r#"{"event":"contact.created","timestamp":"2026-04-15T10:30:00Z","data":{"id":"c1","first_name":5}}"#;
+            r#"{"event":"conversation.created","timestamp":"2026-04-15T10:30:00Z","data":{"id":"c1","status":5}}"#;
         let reordered =
-            r#"{"data":{"id":"c1","first_name":5},"timestamp":"2026-04-15T10:30:00Z","event":"contact.created"}"#;
+            r#"{"data":{"id":"c1","status":5},"timestamp":"2026-04-15T10:30:00Z","event":"conversation.created"}"#;
         for text in [body, reordered] {
             let err = Event::from_json(text).unwrap_err();
-            assert_eq!(err.path(), "data.first_name", "{text}");
+            assert_eq!(err.path(), "data.status", "{text}");
         }
     }
 
@@ -523,11 +532,61 @@ mod tests {
         assert_eq!(read.extra.get("x\"y"), Some(serde_json::json!({"z": 1})));
         for (json, expected) in [
             (r#"{"id":"a","id":"b"}"#, "duplicate field `id`"),
-            (r#"{"first_name":1}"#, "invalid type: integer `1`, expected a string"),
             ("[]", "invalid type: sequence, expected struct Contact"),
         ] {
             let err = serde_json::from_str::<Contact>(json).unwrap_err().to_string();
             assert!(err.contains(expected), "{json}: {err}");
+        }
+        let err = serde_json::from_str::<Conversation>(r#"{"status":1}"#).unwrap_err().to_string();
+        assert!(err.contains("invalid type: integer `1`, expected a string"), "{err}");
+    }
+
+    /// Issue 12: a guessed type refused an authentic event (Zoom's meeting ids are numbers).
+    #[test]
+    fn guessed_types_take_what_a_sender_plausibly_sends() {
+        let body = r#"{"event":"zoom.recording.completed","timestamp":"2026-04-23T15:58:02Z","data":{"id":1234,"organization_id":"o1","meeting_id":84712093456,"topic":"Call","duration":"2715","recording_url":null}}"#;
+        let event = Event::from_json(body).unwrap();
+        let Event::ZoomRecordingCompleted(recording) = &event else { panic!("{event:?}") };
+        let data = &recording.data;
+        assert_eq!(data.meeting_id.as_deref(), Some("84712093456"));
+        assert_eq!(data.meeting_id.as_ref().map(Text::kind), Some(crate::TextKind::Number));
+        assert_eq!(data.id.as_deref(), Some("1234"));
+        assert_eq!(event.idempotency_key(), "zoom.recording.completed:1234:2026-04-23T15:58:02Z");
+        // A duration sent as a string is not a number: kept as sent, beside the typed fields.
+        assert_eq!(data.duration, None);
+        assert_eq!(data.extra.get_raw("duration").map(|raw| raw.get()), Some(r#""2715""#));
+        let json: serde_json::Value = serde_json::from_slice(&event.to_json()).unwrap();
+        assert_eq!(json, serde_json::from_str::<serde_json::Value>(body).unwrap().tap_null("recording_url"));
+        assert_eq!(Event::from_slice(&event.to_json()).unwrap(), event);
+
+        let deal = r#"{"event":"deal.updated","timestamp":"2026-04-23T15:58:02Z","data":{"value":"12500.00","previous_status":3}}"#;
+        let Event::DealUpdated(deal) = Event::from_json(deal).unwrap() else { panic!() };
+        assert_eq!(deal.data.value, None);
+        assert_eq!(deal.data.extra.get("value"), Some(serde_json::json!("12500.00")));
+        assert_eq!(deal.data.extra.get("previous_status"), Some(serde_json::json!(3)));
+        // An integer an `f64` would round is kept exactly, not rounded.
+        for (value, typed) in [
+            ("12396119760600984845", None),
+            ("9007199254740992", Some(9_007_199_254_740_992.0)),
+            ("1.5e3", Some(1500.0)),
+        ] {
+            let body =
+                format!(r#"{{"event":"deal.updated","timestamp":"2026-04-23T15:58:02Z","data":{{"value":{value}}}}}"#);
+            let Event::DealUpdated(deal) = Event::from_json(&body).unwrap() else { panic!() };
+            assert_eq!(deal.data.value, typed, "{value}");
+            assert_eq!(deal.data.extra.get_raw("value").map(|raw| raw.get()), typed.is_none().then_some(value));
+        }
+    }
+
+    trait TapNull {
+        fn tap_null(self, key: &str) -> Self;
+    }
+
+    impl TapNull for serde_json::Value {
+        /// `to_json` leaves an absent optional field out: drop `data.<key>: null` to compare.
+        fn tap_null(mut self, key: &str) -> Self {
+            self["data"].as_object_mut().map(|data| data.remove(key));
+            self
         }
     }
 

@@ -8,6 +8,24 @@ use std::fmt;
 /// every adapter answers the same way: `401` for any signature problem, `400`
 /// for an authentic body that cannot be used, `413` for a body over the limit.
 /// No variant carries a secret, and attacker-controlled text is truncated.
+///
+/// | variant | status | when |
+/// |---|---|---|
+/// | [`MissingSignature`](Self::MissingSignature) | `401` | the signature header is absent |
+/// | [`MalformedSignature`](Self::MalformedSignature) | `401` | it is not `sha256=<64 hex>` / `<64 hex>` as the provider writes it |
+/// | [`DuplicateSignature`](Self::DuplicateSignature) | `401` | it appears more than once |
+/// | [`SignatureMismatch`](Self::SignatureMismatch) | `401` | no configured secret produced it |
+/// | [`InvalidBody`](Self::InvalidBody) | `400` | authentic, but not UTF-8 JSON of the provider's shape |
+/// | [`EventMismatch`](Self::EventMismatch) | `400` | authentic, but the event header names another event |
+/// | [`TimestampTooOld`](Self::TimestampTooOld) | `400` | authentic, but older than the replay window |
+/// | [`TimestampTooNew`](Self::TimestampTooNew) | `400` | authentic, but further ahead than the replay window |
+/// | [`MissingTimestamp`](Self::MissingTimestamp) | `400` | authentic, but no signed timestamp for the replay window |
+/// | [`BodyTooLarge`](Self::BodyTooLarge) | `413` | over the body limit (refused before any signature check) |
+///
+/// The replay-window failures are `400`, not `401`: they are only checked
+/// once the signature holds, so the request is authentic and only its
+/// signed timestamp is unusable (a provider that retries on `401` would be
+/// told its secret is wrong, which it is not).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -68,6 +86,13 @@ pub enum Error {
     /// A replay window is configured but the signed body carries no usable timestamp.
     #[error("replay window is enabled but the signed body has no timestamp")]
     MissingTimestamp,
+    /// A header that the signature covers (a message id or a timestamp) is
+    /// absent, so the signature cannot be checked.
+    #[error("missing signed header `{header}`")]
+    MissingSignedHeader {
+        /// The header that was expected.
+        header: &'static str,
+    },
     /// The body is larger than the configured limit.
     #[error("body exceeds the {limit} byte limit")]
     BodyTooLarge {
@@ -90,6 +115,7 @@ impl Error {
             Self::MissingSignature { .. }
             | Self::MalformedSignature { .. }
             | Self::DuplicateSignature { .. }
+            | Self::MissingSignedHeader { .. }
             | Self::SignatureMismatch => 401,
             Self::BodyTooLarge { .. } => 413,
             Self::InvalidBody(_)
@@ -115,6 +141,7 @@ impl Error {
             Self::TimestampTooOld { .. } => "timestamp too old",
             Self::TimestampTooNew { .. } => "timestamp too far in the future",
             Self::MissingTimestamp => "missing timestamp",
+            Self::MissingSignedHeader { .. } => "missing signed header",
             Self::BodyTooLarge { .. } => "body too large",
         }
     }
@@ -140,6 +167,15 @@ pub enum SignatureFault {
     WrongLength,
     /// The hex part holds a character that is not a hex digit.
     NotHex,
+    /// The signature is not canonical base64 of 32 bytes.
+    NotBase64,
+    /// No entry of a signature list has a version this scheme honours (`v1`).
+    UnsupportedVersion,
+    /// The signed timestamp is not canonical Unix seconds (digits only, no
+    /// sign, no leading zero, no fraction, within the representable range).
+    InvalidTimestamp,
+    /// The signature header carries no timestamp (`t=`), or more than one.
+    MissingTimestamp,
 }
 
 impl fmt::Display for SignatureFault {
@@ -150,6 +186,10 @@ impl fmt::Display for SignatureFault {
             Self::UnexpectedPrefix => "expected bare hex without a prefix",
             Self::WrongLength => "expected 64 hex characters",
             Self::NotHex => "not hexadecimal",
+            Self::NotBase64 => "expected base64 of 32 bytes",
+            Self::UnsupportedVersion => "no signature of a supported version (v1)",
+            Self::InvalidTimestamp => "timestamp is not canonical Unix seconds",
+            Self::MissingTimestamp => "expected exactly one timestamp `t=`",
         })
     }
 }
@@ -330,5 +370,73 @@ impl From<serde_json::Error> for BodyError {
 impl From<BodyError> for Error {
     fn from(err: BodyError) -> Self {
         Self::InvalidBody(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of each variant (the match in `name` makes a new variant a
+    /// compile error here until it is added, and then to the table).
+    fn every_variant() -> Vec<Error> {
+        let body = BodyError::new(BodyErrorKind::Schema, "data.id".into(), 1, 2, "bad".into());
+        vec![
+            Error::MissingSignature { header: "X-Toran-Signature" },
+            Error::MalformedSignature { header: "X-Toran-Signature", fault: SignatureFault::NotHex },
+            Error::DuplicateSignature { header: "X-Toran-Signature", count: 2 },
+            Error::SignatureMismatch,
+            Error::InvalidBody(body),
+            Error::EventMismatch { header: "X-Toran-Event", in_header: "a".into(), in_body: "b".into() },
+            Error::TimestampTooOld { age_secs: 400, tolerance_secs: 300 },
+            Error::TimestampTooNew { ahead_secs: 400, tolerance_secs: 300 },
+            Error::MissingTimestamp,
+            Error::BodyTooLarge { limit: 10 },
+        ]
+    }
+
+    fn name(err: &Error) -> &'static str {
+        match err {
+            Error::MissingSignature { .. } => "MissingSignature",
+            Error::MalformedSignature { .. } => "MalformedSignature",
+            Error::DuplicateSignature { .. } => "DuplicateSignature",
+            Error::SignatureMismatch => "SignatureMismatch",
+            Error::InvalidBody(_) => "InvalidBody",
+            Error::EventMismatch { .. } => "EventMismatch",
+            Error::TimestampTooOld { .. } => "TimestampTooOld",
+            Error::TimestampTooNew { .. } => "TimestampTooNew",
+            Error::MissingTimestamp => "MissingTimestamp",
+            Error::BodyTooLarge { .. } => "BodyTooLarge",
+        }
+    }
+
+    /// The rows of the status table in `Error`'s documentation: (variant, status).
+    fn documented() -> Vec<(String, u16)> {
+        include_str!("error.rs")
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("/// | [`"))
+            .map(|row| {
+                let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+                let variant = cells[0].split('`').next().unwrap_or_default().to_owned();
+                let status = cells[1].trim_matches('`').parse().unwrap_or_else(|_| panic!("status of {variant}"));
+                (variant, status)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_documented_status_table_is_what_status_answers() {
+        let table = documented();
+        let variants = every_variant();
+        assert_eq!(table.len(), variants.len(), "{table:?}");
+        for err in &variants {
+            let row = table.iter().find(|(variant, _)| variant == name(err));
+            assert_eq!(row.map(|(_, status)| *status), Some(err.status()), "{}", name(err));
+            assert_eq!(err.is_signature_error(), err.status() == 401);
+        }
+        // The replay window's refusals are not signature problems.
+        for err in &variants[6..9] {
+            assert!(name(err).contains("Timestamp") && err.status() == 400, "{}", name(err));
+        }
     }
 }

@@ -179,6 +179,16 @@ pub(crate) fn content_key(raw: &RawValue) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(raw.get())))
 }
 
+/// Reads a string, or a number's JSON text, at a `/`-separated JSON pointer
+/// (as a [`Text`](crate::Text) field reads an id).
+pub(crate) fn text_at(value: &serde_json::Value, pointer: &str) -> Option<String> {
+    match value.pointer(pointer)? {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
 /// Reads a string at a `/`-separated JSON pointer.
 pub(crate) fn str_at<'v>(value: &'v serde_json::Value, pointer: &str) -> Option<&'v str> {
     value.pointer(pointer).and_then(serde_json::Value::as_str)
@@ -197,6 +207,267 @@ pub(crate) fn next_once<'de, A: de::MapAccess<'de>, T: Deserialize<'de>>(
     *slot = Some(map.next_value()?);
     Ok(())
 }
+
+/// How the visitors that [`object_deserialize!`] writes read each field.
+///
+/// Every module has the same two functions: `next` stores the map's next
+/// value in the field's slot (refusing a second one, as a derived
+/// `Deserialize` does), `finish` turns the slot into the field.
+pub(crate) mod field {
+    use std::borrow::Cow;
+
+    use chrono::{DateTime, Utc};
+    use serde::de::{self, Deserialize, DeserializeOwned, MapAccess};
+    use serde_json::value::RawValue;
+
+    use super::{Name, next_once, timestamp};
+    use crate::Extra;
+
+    /// The text of a JSON string without escapes; `None` for any other value.
+    fn plain_str(raw: &RawValue) -> Option<&str> {
+        let text = raw.get().strip_prefix('"')?.strip_suffix('"')?;
+        (!text.contains('\\')).then_some(text)
+    }
+
+    /// A required field of any type.
+    pub(crate) mod required {
+        use super::*;
+
+        pub(crate) fn next<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+            map: &mut A,
+            slot: &mut Option<T>,
+            field: &'static str,
+            _: &mut Extra,
+        ) -> Result<(), A::Error> {
+            next_once(map, slot, field)
+        }
+
+        pub(crate) fn finish<T, E: de::Error>(slot: Option<T>, field: &'static str) -> Result<T, E> {
+            slot.ok_or_else(|| E::missing_field(field))
+        }
+    }
+
+    /// An optional field (`null` reads as absent).
+    pub(crate) mod optional {
+        use super::*;
+
+        pub(crate) fn next<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+            map: &mut A,
+            slot: &mut Option<Option<T>>,
+            field: &'static str,
+            _: &mut Extra,
+        ) -> Result<(), A::Error> {
+            next_once(map, slot, field)
+        }
+
+        pub(crate) fn finish<T, E: de::Error>(slot: Option<Option<T>>, _: &'static str) -> Result<Option<T>, E> {
+            Ok(slot.flatten())
+        }
+    }
+
+    /// A field that reads as its type's default when absent.
+    pub(crate) mod default {
+        use super::*;
+
+        pub(crate) use super::required::next;
+
+        pub(crate) fn finish<T: Default, E: de::Error>(slot: Option<T>, _: &'static str) -> Result<T, E> {
+            Ok(slot.unwrap_or_default())
+        }
+    }
+
+    /// An optional field of a guessed type: a value of any other shape reads
+    /// as `None` and is kept in `extra` under the field's name.
+    pub(crate) mod loose {
+        use super::*;
+
+        pub(crate) fn next<'de, A: MapAccess<'de>, T: DeserializeOwned>(
+            map: &mut A,
+            slot: &mut Option<Option<T>>,
+            field: &'static str,
+            extra: &mut Extra,
+        ) -> Result<(), A::Error> {
+            if slot.is_some() {
+                return Err(de::Error::duplicate_field(field));
+            }
+            let raw: &'de RawValue = map.next_value()?;
+            let read = match plain_str(raw) {
+                // A string without escapes, read in place (an open enum's value, say).
+                Some(text) => {
+                    T::deserialize(de::value::BorrowedStrDeserializer::<serde_json::Error>::new(text)).map(Some)
+                }
+                None => serde_json::from_str::<Option<T>>(raw.get()),
+            };
+            *slot = Some(match read {
+                Ok(value) => value,
+                Err(_) => {
+                    extra.push_raw(Cow::Borrowed(field), raw);
+                    None
+                }
+            });
+            Ok(())
+        }
+
+        pub(crate) use super::optional::finish;
+    }
+
+    /// A required timestamp, read leniently (see [`timestamp`]).
+    pub(crate) mod time {
+        use super::*;
+
+        #[derive(serde::Deserialize)]
+        struct At(#[serde(deserialize_with = "timestamp::deserialize")] DateTime<Utc>);
+
+        pub(crate) fn next<'de, A: MapAccess<'de>>(
+            map: &mut A,
+            slot: &mut Option<DateTime<Utc>>,
+            field: &'static str,
+            _: &mut Extra,
+        ) -> Result<(), A::Error> {
+            if slot.is_some() {
+                return Err(de::Error::duplicate_field(field));
+            }
+            *slot = Some(map.next_value::<At>()?.0);
+            Ok(())
+        }
+
+        pub(crate) use super::required::finish;
+    }
+
+    /// An optional number of a guessed type: a value that is not a number
+    /// (`"12500.00"`), or an integer beyond what an `f64` holds exactly
+    /// (2^53), reads as `None` and is kept in `extra` under the field's name.
+    pub(crate) mod loose_number {
+        use super::*;
+
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+
+        pub(crate) fn next<'de, A: MapAccess<'de>>(
+            map: &mut A,
+            slot: &mut Option<Option<f64>>,
+            field: &'static str,
+            extra: &mut Extra,
+        ) -> Result<(), A::Error> {
+            if slot.is_some() {
+                return Err(de::Error::duplicate_field(field));
+            }
+            let raw: &'de RawValue = map.next_value()?;
+            let json = raw.get();
+            let read = match json.as_bytes().first() {
+                Some(b'n') => Some(None),
+                // A JSON number is valid Rust float syntax, read exactly rounded.
+                Some(b'-' | b'0'..=b'9') => json
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|value| value.abs() <= EXACT || json.contains(['.', 'e', 'E']))
+                    .map(Some),
+                _ => None,
+            };
+            *slot = Some(read.unwrap_or_else(|| {
+                extra.push_raw(Cow::Borrowed(field), raw);
+                None
+            }));
+            Ok(())
+        }
+
+        pub(crate) use super::optional::finish;
+    }
+
+    /// An optional timestamp of a guessed type: a value that is not a
+    /// timestamp reads as `None` and is kept in `extra` under the field's name.
+    pub(crate) mod loose_time {
+        use super::*;
+
+        pub(crate) fn next<'de, A: MapAccess<'de>>(
+            map: &mut A,
+            slot: &mut Option<Option<DateTime<Utc>>>,
+            field: &'static str,
+            extra: &mut Extra,
+        ) -> Result<(), A::Error> {
+            if slot.is_some() {
+                return Err(de::Error::duplicate_field(field));
+            }
+            let raw: &'de RawValue = map.next_value()?;
+            let read = match (raw.get(), plain_str(raw)) {
+                ("null", _) => Some(None),
+                (_, Some(text)) => timestamp::parse(text).ok().map(Some),
+                // A timestamp has no escape in it; anything else is kept as sent.
+                (_, None) => None,
+            };
+            *slot = Some(read.unwrap_or_else(|| {
+                extra.push_raw(Cow::Borrowed(field), raw);
+                None
+            }));
+            Ok(())
+        }
+
+        pub(crate) use super::optional::finish;
+    }
+
+    /// A required string, borrowed from the body when it has no escape.
+    pub(crate) mod name {
+        use super::*;
+
+        pub(crate) fn next<'de, A: MapAccess<'de>>(
+            map: &mut A,
+            slot: &mut Option<Cow<'de, str>>,
+            field: &'static str,
+            _: &mut Extra,
+        ) -> Result<(), A::Error> {
+            if slot.is_some() {
+                return Err(de::Error::duplicate_field(field));
+            }
+            *slot = Some(map.next_value::<Name<'de>>()?.0);
+            Ok(())
+        }
+
+        pub(crate) use super::required::finish;
+    }
+}
+
+/// Writes the `Deserialize` of a struct whose every other key is kept in its
+/// `extra: Extra`: what `#[derive(Deserialize)]` with `#[serde(flatten)]
+/// extra` does, without buffering the other keys through serde's `Content`
+/// (their JSON text goes straight into `extra`). Each field names its wire
+/// key and how it is read (a module of [`field`]). It reads JSON text
+/// (`serde_json::from_str` or `from_slice`). Errors are those of a derived
+/// `Deserialize` (missing, duplicate and mistyped fields).
+macro_rules! object_deserialize {
+    ($name:ident $(<$lt:lifetime>)? { $( $wire:literal => $field:ident: $how:ident, )* }) => {
+        impl<'de> ::serde::Deserialize<'de> for $name $(<$lt>)? {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+
+                impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                    type Value = $name $(<$lt>)?;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($name)))
+                    }
+
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                        $( let mut $field = None; )*
+                        let mut extra = $crate::Extra::new();
+                        while let Some($crate::event::Name(key)) = map.next_key()? {
+                            match &*key {
+                                $( $wire => $crate::event::field::$how::next(&mut map, &mut $field, $wire, &mut extra)?, )*
+                                _ => extra.push_raw(key, map.next_value()?),
+                            }
+                        }
+                        Ok($name {
+                            $( $field: $crate::event::field::$how::finish::<_, A::Error>($field, $wire)?, )*
+                            extra,
+                        })
+                    }
+                }
+
+                deserializer.deserialize_map(Visitor)
+            }
+        }
+    };
+}
+
+pub(crate) use object_deserialize;
 
 /// A map key or string, borrowed from the body when it has no escape.
 ///
@@ -258,17 +529,32 @@ pub(crate) fn parse_json_at<'de, T: Deserialize<'de>>(prefix: &str, text: &'de s
 
 /// Timestamps: parsed leniently, written the way each provider writes them.
 pub(crate) mod timestamp {
-    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Utc};
+    use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Utc};
     use serde::{Deserializer, Serializer, de};
 
+    /// Why a timestamp was refused.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Refused {
+        /// Not RFC 3339 (nor RFC 3339 without its offset).
+        Malformed,
+        /// Valid, but in UTC it falls outside the years 0000 to 9999, which
+        /// RFC 3339 cannot write (`9999-12-31T23:30:00-01:00` is
+        /// `10000-01-01T00:30:00Z`): refused, so that every timestamp
+        /// accepted is written back by `to_json` in a form read again.
+        OutOfRange,
+    }
+
     /// RFC 3339 with any offset; a timestamp without offset is taken as UTC.
-    pub(crate) fn parse(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+    /// The instant must fall in the years 0000 to 9999 in UTC.
+    pub(crate) fn parse(text: &str) -> Result<DateTime<Utc>, Refused> {
         if let Some(time) = parse_utc(text) {
-            return Ok(time);
+            return Ok(time); // four digits and `Z`: always in range
         }
-        DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).or_else(|err| {
-            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc()).map_err(|_| err)
-        })
+        let time = DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc()))
+            .map_err(|_| Refused::Malformed)?;
+        if (0..=9999).contains(&time.year()) { Ok(time) } else { Err(Refused::OutOfRange) }
     }
 
     /// The form every provider sends, `YYYY-MM-DDTHH:MM:SS[.1 to 9 digits]Z`,
@@ -315,7 +601,13 @@ pub(crate) mod timestamp {
         }
 
         fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-            parse(text).map_err(|_| E::invalid_value(de::Unexpected::Other("a malformed timestamp"), &self))
+            parse(text).map_err(|refused| {
+                let what = match refused {
+                    Refused::Malformed => "a malformed timestamp",
+                    Refused::OutOfRange => "a timestamp outside the years 0000 to 9999 in UTC",
+                };
+                E::invalid_value(de::Unexpected::Other(what), &self)
+            })
         }
     }
 
@@ -335,6 +627,17 @@ pub(crate) mod timestamp {
                 _ => SecondsFormat::AutoSi,
             };
             serializer.collect_str(&time.to_rfc3339_opts(format, true))
+        }
+
+        /// The same, for an optional timestamp (`None` is written `null`).
+        pub(crate) fn serialize_option<S: Serializer>(
+            time: &Option<DateTime<Utc>>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match time {
+                Some(time) => serialize(time, serializer),
+                None => serializer.serialize_none(),
+            }
         }
 
         pub(crate) use super::deserialize;
@@ -490,16 +793,18 @@ pub(crate) fn assert_parses_whatever_the_key_order<E: WebhookEvent>(
 
 #[cfg(test)]
 mod tests {
-    use chrono::{DateTime, NaiveDateTime, Utc};
+    use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 
     use super::timestamp;
 
-    /// What `timestamp::parse` answered before its fast path.
+    /// What `timestamp::parse` answered before its fast path (and answers
+    /// now, with its range check).
     fn chrono_only(text: &str) -> Option<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(text)
             .map(|t| t.with_timezone(&Utc))
             .ok()
             .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc()).ok())
+            .filter(|t| (0..=9999).contains(&t.year()))
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! [`Extra`]: the keys of an object that hookseal does not type, kept as sent.
+//! [`Extra`]: the keys of an object that hookseal does not type, kept as sent;
+//! [`Text`]: a field whose type the provider does not document, read as text.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -11,8 +12,278 @@ use serde_json::{Map, Value};
 
 use crate::event::Name;
 
+/// A field whose type the provider does not document, read as text and kept
+/// as sent.
+///
+/// Providers document few of their field types, and a guessed type must
+/// never refuse an authentic event: an id may arrive as `"84712093456"` or
+/// as `84712093456` (Zoom's meeting ids are numbers). A string reads as its
+/// text; a number as its JSON text (`84712093456`: every digit of an integer
+/// that fits 64 bits; any other number as the shortest text of the same
+/// `f64`, `1.50` as `1.5`); any other value (`true`, an object, an array,
+/// `null` where the field is required) as its compact JSON text.
+/// [`kind`](Self::kind) says which, and [`WebhookEvent::to_json`] writes it
+/// back as the same JSON value: a number stays a number.
+///
+/// The one limit is serde_json's: an array or object nested more than 128
+/// levels deep in the whole body is refused (the unknown keys in [`Extra`]
+/// have no such limit: their text is kept, never built into a tree), and so
+/// is a string that is not Unicode (a lone surrogate escape, `"\ud800"`).
+///
+/// ```
+/// use hookseal_core::{Text, TextKind, WebhookEvent, connectgain};
+///
+/// let body = r#"{"event":"zoom.recording.completed","timestamp":"2026-04-23T15:58:02Z",
+///     "data":{"id":"r1","meeting_id":84712093456,"topic":"Discovery call"}}"#;
+/// let connectgain::Event::ZoomRecordingCompleted(recording) = connectgain::Event::from_json(body)? else {
+///     unreachable!()
+/// };
+/// let meeting: &Text = recording.data.meeting_id.as_ref().expect("sent");
+/// assert_eq!(meeting, "84712093456");
+/// assert_eq!(meeting.kind(), TextKind::Number);
+/// assert_eq!(recording.data.topic.as_deref(), Some("Discovery call"));
+/// let json = String::from_utf8(connectgain::Event::ZoomRecordingCompleted(recording).to_json())?;
+/// assert!(json.contains(r#""meeting_id":84712093456"#), "{json}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// [`WebhookEvent::to_json`]: crate::WebhookEvent::to_json
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Text {
+    /// The string's text, or the JSON text of any other value.
+    text: String,
+    kind: TextKind,
+}
+
+/// What JSON value a [`Text`] was sent as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TextKind {
+    /// A JSON string: the text is the string, unescaped.
+    #[default]
+    String,
+    /// A JSON number: the text is its JSON text (see [`Text`]).
+    Number,
+    /// Any other JSON value (`true`, `false`, `null`, an object, an array):
+    /// the text is its compact JSON text.
+    Json,
+}
+
+impl Text {
+    /// A string.
+    #[must_use]
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into(), kind: TextKind::String }
+    }
+
+    /// The text: the string, or the JSON text of any other value.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// What JSON value it was sent as.
+    #[must_use]
+    pub fn kind(&self) -> TextKind {
+        self.kind
+    }
+
+    /// Whether it was sent as a JSON string.
+    #[must_use]
+    pub fn is_string(&self) -> bool {
+        self.kind == TextKind::String
+    }
+
+    /// The text, owned.
+    #[must_use]
+    pub fn into_string(self) -> String {
+        self.text
+    }
+
+    /// The value as a [`Value`] (`None` only for JSON a [`Value`] cannot
+    /// hold: a number beyond `f64`, or nesting deeper than 128 levels).
+    #[must_use]
+    pub fn to_value(&self) -> Option<Value> {
+        match self.kind {
+            TextKind::String => Some(Value::String(self.text.clone())),
+            TextKind::Number | TextKind::Json => serde_json::from_str(&self.text).ok(),
+        }
+    }
+
+    /// A number or any other non-string value, from its JSON text.
+    fn json(text: String, kind: TextKind) -> Self {
+        Self { text, kind }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A string as a string (`"abc"`); any other value as its JSON text (`123`).
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            TextKind::String => fmt::Debug::fmt(&self.text, f),
+            TextKind::Number | TextKind::Json => f.write_str(&self.text),
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Self {
+        Self::new(text)
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        Self::new(text)
+    }
+}
+
+impl From<Text> for String {
+    fn from(text: Text) -> Self {
+        text.text
+    }
+}
+
+impl From<&Value> for Text {
+    /// A string as a string; any other value as its JSON text.
+    fn from(value: &Value) -> Self {
+        match value {
+            Value::String(text) => Self::new(text.as_str()),
+            Value::Number(number) => Self { text: number.to_string(), kind: TextKind::Number },
+            other => Self { text: other.to_string(), kind: TextKind::Json },
+        }
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        &self.text == other
+    }
+}
+
+impl PartialEq<Text> for str {
+    fn eq(&self, other: &Text) -> bool {
+        self == other.text
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, other: &Text) -> bool {
+        *self == other.text
+    }
+}
+
+/// Written back as sent: a string as a string, any other value as its JSON text.
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.kind {
+            TextKind::String => serializer.serialize_str(&self.text),
+            TextKind::Number | TextKind::Json => match serde_json::from_str::<&RawValue>(&self.text) {
+                Ok(raw) => raw.serialize(serializer),
+                // Only reachable for a `Text` built from invalid JSON, which no constructor does.
+                Err(_) => serializer.serialize_str(&self.text),
+            },
+        }
+    }
+}
+
+/// Any JSON value: a string in one pass, as a `String` field reads it.
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = Text;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Text, E> {
+                Ok(Text::new(text))
+            }
+
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Text, E> {
+                Ok(Text::new(text))
+            }
+
+            fn visit_u64<E: de::Error>(self, number: u64) -> Result<Text, E> {
+                Ok(Text::json(number.to_string(), TextKind::Number))
+            }
+
+            fn visit_i64<E: de::Error>(self, number: i64) -> Result<Text, E> {
+                Ok(Text::json(number.to_string(), TextKind::Number))
+            }
+
+            fn visit_f64<E: de::Error>(self, number: f64) -> Result<Text, E> {
+                // serde_json reads every finite JSON number (`float_roundtrip`).
+                Ok(Text::json(Value::from(number).to_string(), TextKind::Number))
+            }
+
+            fn visit_bool<E: de::Error>(self, flag: bool) -> Result<Text, E> {
+                Ok(Text::json(flag.to_string(), TextKind::Json))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
+                Ok(Text::json("null".to_owned(), TextKind::Json))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Text, A::Error> {
+                let value = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(Text::json(value.to_string(), TextKind::Json))
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Text, A::Error> {
+                let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Text::json(value.to_string(), TextKind::Json))
+            }
+        }
+
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 /// The keys of a provider's object that this version of hookseal does not
-/// type (Toran's `metadata`, ConnectGain's `data`), kept exactly as sent.
+/// type, kept exactly as sent. Every object of every event has one (the
+/// envelope, `data`, Toran's `metadata`, Zapito's `bot`, and so on), so
+/// [`WebhookEvent::to_json`] loses nothing a provider adds.
+///
+/// A typed field whose type no provider documents, other than text, such as
+/// ConnectGain's deal `value`, is read when it has the shape it is guessed to
+/// have (a number); a value of another shape (`"12500.00"`) is not an error:
+/// the field reads `None` and the value is kept here under its own key.
 ///
 /// Each value is the JSON text received, so nothing is lost or rounded: a
 /// 30-digit number keeps every digit, and [`WebhookEvent::to_json`] writes

@@ -40,8 +40,10 @@
 //! (raw JSON events), or given a provider type of its own with your own
 //! typed events: see the guide [`own_provider`].
 
+mod base64;
 pub mod connectgain;
 pub mod custom;
+pub mod env;
 mod error;
 mod event;
 mod extra;
@@ -60,11 +62,17 @@ pub mod zapito;
 
 pub use error::{BodyError, BodyErrorKind, Error, SignatureFault};
 pub use event::{UnknownEvent, WebhookEvent};
-pub use extra::Extra;
-pub use headers::Headers;
-pub use provider::{ConnectGain, Custom, Provider, ProviderId, Tocc, Toran, Tuco, UnknownProvider, Zapito};
-pub use secret::{EmptySecret, KeyMatch, Secret};
-pub use signature::{Scheme, SignatureFormat, Signer};
+pub use extra::{Extra, Text, TextKind};
+pub use headers::{HeaderName, Headers, InvalidHeaderName, MAX_CONFIGURED_NAMES};
+pub use provider::{
+    ConnectGain, Custom, GitHub, Provider, ProviderId, RequestFacts, StandardWebhooks, Stripe, Tocc, Toran, Tuco,
+    UnknownProvider, Zapito,
+};
+pub use secret::{EmptySecret, InvalidSecret, KeyMatch, MIN_WHSEC_BYTES, Secret};
+pub use signature::{
+    DEFAULT_TOLERANCE, HeaderRole, Message, Scheme, SchemeId, SecretEncoding, SignatureFormat, SignedContent, Signer,
+    UnknownScheme,
+};
 pub use verifier::{DEFAULT_BODY_LIMIT, NoSecrets, Verified, Verifier};
 
 /// Re-exported so the timestamps in events can be named without adding `chrono`.

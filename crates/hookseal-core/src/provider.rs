@@ -3,8 +3,33 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
+
+use crate::error::BodyError;
 use crate::event::WebhookEvent;
 use crate::signature::{Scheme, SignatureFormat};
+
+/// What the verifier read from the request's headers for the event, as the
+/// scheme says: an event-name header, an id header, a signed timestamp.
+/// Given to [`Provider::event_from`]; all `None` for the five providers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestFacts<'a> {
+    /// The event name header's value, when the scheme takes the name from a header.
+    pub event_name: Option<&'a [u8]>,
+    /// The id header's value (the idempotency key), when the scheme has one.
+    pub id: Option<&'a [u8]>,
+    /// The signed timestamp, when the scheme signs one.
+    pub timestamp: Option<DateTime<Utc>>,
+}
+
+impl RequestFacts<'_> {
+    /// Whether nothing was read.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.event_name.is_none() && self.id.is_none() && self.timestamp.is_none()
+    }
+}
 
 /// A webhook provider: how it signs, and what its events look like.
 ///
@@ -18,6 +43,18 @@ pub trait Provider: Send + Sync + 'static {
     const SCHEME: Scheme;
     /// The provider's typed event.
     type Event: WebhookEvent;
+
+    /// Builds the event from an authentic body and what the scheme read from
+    /// headers. The default reads the body alone (the five providers);
+    /// [`Custom`] and the ready schemes' providers use the headers too.
+    ///
+    /// # Errors
+    ///
+    /// A [`BodyError`] if the body is not usable.
+    fn event_from(body: &[u8], facts: &RequestFacts<'_>) -> Result<Self::Event, BodyError> {
+        let _ = facts;
+        Self::Event::from_slice(body)
+    }
 }
 
 macro_rules! providers {
@@ -129,6 +166,11 @@ impl FromStr for ProviderId {
 /// Any other HMAC-SHA256 sender: give the verifier its [`Scheme`] with
 /// [`Verifier::with_scheme`](crate::Verifier::with_scheme). Its events are
 /// [`custom::Event`](crate::custom::Event)s.
+///
+/// Its default scheme, for a `Verifier<Custom>` given none, is
+/// `X-Signature: sha256=<hex>` over the body. The event name, idempotency key
+/// and timestamp come from headers where the scheme names them, else from
+/// the body's `event`/`type`, `id` and `timestamp` (see [`custom::Event`](crate::custom::Event)).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Custom;
 
@@ -136,4 +178,37 @@ impl Provider for Custom {
     const NAME: &'static str = "custom";
     const SCHEME: Scheme = Scheme::new("X-Signature", SignatureFormat::Sha256Prefixed);
     type Event = crate::custom::Event;
+
+    fn event_from(body: &[u8], facts: &RequestFacts<'_>) -> Result<Self::Event, BodyError> {
+        crate::custom::Event::from_request(body, facts)
+    }
+}
+
+macro_rules! ready_schemes {
+    ($( $(#[$meta:meta])* $marker:ident => $name:literal, $scheme:ident; )*) => {$(
+        $(#[$meta])*
+        ///
+        /// Its events are [`custom::Event`](crate::custom::Event)s.
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+        pub struct $marker;
+
+        impl Provider for $marker {
+            const NAME: &'static str = $name;
+            const SCHEME: Scheme = Scheme::$scheme;
+            type Event = crate::custom::Event;
+
+            fn event_from(body: &[u8], facts: &RequestFacts<'_>) -> Result<Self::Event, BodyError> {
+                crate::custom::Event::from_request(body, facts)
+            }
+        }
+    )*};
+}
+
+ready_schemes! {
+    /// Any Standard Webhooks sender ([`Scheme::STANDARD_WEBHOOKS`]): `Verifier::<StandardWebhooks>::new(secret)`.
+    StandardWebhooks => "standard-webhooks", STANDARD_WEBHOOKS;
+    /// GitHub ([`Scheme::GITHUB`]): `Verifier::<GitHub>::new(secret)`.
+    GitHub => "github", GITHUB;
+    /// Stripe ([`Scheme::STRIPE`]): `Verifier::<Stripe>::new(secret)`.
+    Stripe => "stripe", STRIPE;
 }

@@ -4,6 +4,14 @@
 //! `businessName`: route on `alias_email`), `eventType`, a millisecond
 //! `timestamp`, and event-specific `data`. The test event is a `lead.new`
 //! whose data has `test: true`. The idempotency key is `id`.
+//!
+//! tocc.contact documents its field names but few of their types: every
+//! field it does not type (the ids, names and addresses) is a [`Text`], which
+//! takes a string or any other JSON value; `changedFields` (strings),
+//! `daysSinceLast` and `hoursSince` (numbers), `stage`, `reason` and
+//! `resolutionType` (strings) and `data.test` (a boolean) are typed as
+//! documented. Every key this version does not know, in the envelope and in
+//! `data`, is kept in the object's `extra`.
 
 use std::borrow::Cow;
 
@@ -13,8 +21,10 @@ use serde_json::value::RawValue;
 
 use crate::error::BodyError;
 use crate::event::{
-    Layout, Name, UnknownEvent, WebhookEvent, is_false, next_once, number, parse_json, parse_json_at, str_at, timestamp,
+    Layout, Name, UnknownEvent, WebhookEvent, is_false, next_once, number, object_deserialize, parse_json,
+    parse_json_at, text_at, timestamp,
 };
+use crate::{Extra, Text};
 
 /// A tocc.contact event.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,119 +50,176 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Payload<D> {
     /// Event id (`evt_…`): the idempotency key.
-    pub id: String,
+    pub id: Text,
     /// The business's id.
-    pub business_id: String,
+    pub business_id: Text,
     /// The business's alias, such as `jayshats`.
-    pub alias: String,
+    pub alias: Text,
     /// The alias address (`jayshats@tocc.contact`): route on this.
-    pub alias_email: String,
+    pub alias_email: Text,
     /// The business's display name.
-    pub business_name: String,
+    pub business_name: Text,
     /// When the event was built (signed).
     pub timestamp: DateTime<Utc>,
     /// Payload version, such as `1.0`.
-    pub version: Option<String>,
+    pub version: Option<Text>,
     /// The event-specific data.
     pub data: D,
+    /// Every other key of the envelope, as sent.
+    pub extra: Extra,
 }
 
 /// `lead.new` data. The test event has only `test`, `email`, `name`, `source`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadNew {
     /// `true` only on the dashboard's test event.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "is_false")]
     pub test: bool,
     /// The customer's id (absent on the test event).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<Text>,
     /// The customer's email address.
-    pub email: String,
+    pub email: Text,
     /// The customer's name, if known.
-    #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Where the lead came from.
-    #[serde(default)]
-    pub source: Option<String>,
+    pub source: Option<Text>,
     /// The lead's stage (open-ended).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
+    /// Every other key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
+object_deserialize!(LeadNew {
+    "test" => test: default,
+    "customerId" => customer_id: optional,
+    "email" => email: required,
+    "name" => name: optional,
+    "source" => source: optional,
+    "stage" => stage: optional,
+});
+
 /// `customer.updated` data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CustomerUpdated {
     /// The customer's id.
-    pub customer_id: String,
+    pub customer_id: Text,
     /// The customer's email address.
-    pub email: String,
+    pub email: Text,
     /// The customer's name, if known.
-    #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Names of the profile fields that changed.
-    #[serde(default)]
     pub changed_fields: Vec<String>,
+    /// Every other key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
+object_deserialize!(CustomerUpdated {
+    "customerId" => customer_id: required,
+    "email" => email: required,
+    "name" => name: optional,
+    "changedFields" => changed_fields: default,
+});
+
 /// `customer.returning` data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CustomerReturning {
     /// The customer's id.
-    pub customer_id: String,
+    pub customer_id: Text,
     /// The customer's email address.
-    pub email: String,
+    pub email: Text,
     /// The customer's name, if known.
-    #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Days since the customer's previous contact.
     #[serde(serialize_with = "number::serialize")]
     pub days_since_last: f64,
+    /// Every other key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
+object_deserialize!(CustomerReturning {
+    "customerId" => customer_id: required,
+    "email" => email: required,
+    "name" => name: optional,
+    "daysSinceLast" => days_since_last: required,
+});
+
 /// `conversation.escalated` data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationEscalated {
     /// The customer's id.
-    pub customer_id: String,
+    pub customer_id: Text,
     /// The thread's id.
-    pub thread_id: String,
+    pub thread_id: Text,
     /// Why the AI escalated (open-ended).
     pub reason: String,
+    /// Every other key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
+object_deserialize!(ConversationEscalated {
+    "customerId" => customer_id: required,
+    "threadId" => thread_id: required,
+    "reason" => reason: required,
+});
+
 /// `conversation.resolved` data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationResolved {
     /// The customer's id.
-    pub customer_id: String,
+    pub customer_id: Text,
     /// The thread's id.
-    pub thread_id: String,
+    pub thread_id: Text,
     /// How it was resolved (open-ended).
     pub resolution_type: String,
+    /// Every other key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
+object_deserialize!(ConversationResolved {
+    "customerId" => customer_id: required,
+    "threadId" => thread_id: required,
+    "resolutionType" => resolution_type: required,
+});
+
 /// `lead.stalled` data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadStalled {
     /// The customer's id.
-    pub customer_id: String,
+    pub customer_id: Text,
     /// The customer's email address.
-    pub email: String,
+    pub email: Text,
     /// The customer's name, if known.
-    #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// The thread's id.
-    pub thread_id: String,
+    pub thread_id: Text,
     /// Hours since the lead's last message.
     #[serde(serialize_with = "number::serialize")]
     pub hours_since: f64,
+    /// Every other key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
+
+object_deserialize!(LeadStalled {
+    "customerId" => customer_id: required,
+    "email" => email: required,
+    "name" => name: optional,
+    "threadId" => thread_id: required,
+    "hoursSince" => hours_since: required,
+});
 
 const EVENTS: &[&str] = &[
     "lead.new",
@@ -167,7 +234,7 @@ const LAYOUT: Layout = Layout {
     event_field: "eventType",
     timestamp_field: "timestamp",
     known: EVENTS,
-    key: |value| str_at(value, "/id").map(str::to_owned),
+    key: |value| text_at(value, "/id"),
 };
 
 /// The envelope, read in one pass.
@@ -175,8 +242,8 @@ const LAYOUT: Layout = Layout {
 /// tocc.contact writes `eventType` before `data`, so `data` is usually
 /// deserialized straight into the event's type. Otherwise (another key order,
 /// or an unknown event) it is kept raw and parsed once the name is known.
-/// Errors are those of a derived `Deserialize` (missing and duplicate fields,
-/// unknown keys ignored).
+/// Errors are those of a derived `Deserialize` (missing and duplicate
+/// fields); unknown keys are kept in the envelope's `extra`.
 struct Wire<'a> {
     envelope: Envelope,
     event_type: Cow<'a, str>,
@@ -185,13 +252,14 @@ struct Wire<'a> {
 
 /// The envelope fields of [`Payload`].
 struct Envelope {
-    id: String,
-    business_id: String,
-    alias: String,
-    alias_email: String,
-    business_name: String,
+    id: Text,
+    business_id: Text,
+    alias: Text,
+    alias_email: Text,
+    business_name: Text,
     timestamp: DateTime<Utc>,
-    version: Option<String>,
+    version: Option<Text>,
+    extra: Extra,
 }
 
 impl Envelope {
@@ -205,6 +273,7 @@ impl Envelope {
             timestamp: self.timestamp,
             version: self.version,
             data,
+            extra: self.extra,
         }
     }
 }
@@ -256,22 +325,6 @@ data! {
 }
 
 #[derive(Deserialize)]
-#[serde(field_identifier, rename_all = "camelCase")]
-enum Field {
-    Id,
-    BusinessId,
-    Alias,
-    AliasEmail,
-    BusinessName,
-    EventType,
-    Timestamp,
-    Version,
-    Data,
-    #[serde(other)]
-    Other,
-}
-
-#[derive(Deserialize)]
 struct At(#[serde(with = "timestamp::millis")] DateTime<Utc>);
 
 const FIELDS: &[&str] =
@@ -296,18 +349,19 @@ impl<'de> de::Visitor<'de> for WireVisitor {
         use de::Error as _;
         let (mut id, mut business_id, mut alias, mut alias_email, mut business_name) = (None, None, None, None, None);
         let (mut event_type, mut timestamp, mut version, mut data) = (None::<Name<'de>>, None::<At>, None, None);
-        while let Some(field) = map.next_key::<Field>()? {
-            match field {
-                Field::Id => next_once(&mut map, &mut id, "id")?,
-                Field::BusinessId => next_once(&mut map, &mut business_id, "businessId")?,
-                Field::Alias => next_once(&mut map, &mut alias, "alias")?,
-                Field::AliasEmail => next_once(&mut map, &mut alias_email, "aliasEmail")?,
-                Field::BusinessName => next_once(&mut map, &mut business_name, "businessName")?,
-                Field::EventType => next_once(&mut map, &mut event_type, "eventType")?,
-                Field::Timestamp => next_once(&mut map, &mut timestamp, "timestamp")?,
-                Field::Version => next_once::<_, Option<String>>(&mut map, &mut version, "version")?,
-                Field::Data if data.is_some() => return Err(A::Error::duplicate_field("data")),
-                Field::Data => {
+        let mut extra = Extra::new();
+        while let Some(Name(key)) = map.next_key()? {
+            match &*key {
+                "id" => next_once(&mut map, &mut id, "id")?,
+                "businessId" => next_once(&mut map, &mut business_id, "businessId")?,
+                "alias" => next_once(&mut map, &mut alias, "alias")?,
+                "aliasEmail" => next_once(&mut map, &mut alias_email, "aliasEmail")?,
+                "businessName" => next_once(&mut map, &mut business_name, "businessName")?,
+                "eventType" => next_once(&mut map, &mut event_type, "eventType")?,
+                "timestamp" => next_once(&mut map, &mut timestamp, "timestamp")?,
+                "version" => next_once::<_, Option<Text>>(&mut map, &mut version, "version")?,
+                "data" if data.is_some() => return Err(A::Error::duplicate_field("data")),
+                "data" => {
                     let typed = match &event_type {
                         Some(Name(name)) => Data::next(name, &mut map)?,
                         None => None,
@@ -317,9 +371,7 @@ impl<'de> de::Visitor<'de> for WireVisitor {
                         None => Data::Raw(map.next_value()?),
                     });
                 }
-                Field::Other => {
-                    map.next_value::<de::IgnoredAny>()?;
-                }
+                _ => extra.push_raw(key, map.next_value()?),
             }
         }
         Ok(Wire {
@@ -331,6 +383,7 @@ impl<'de> de::Visitor<'de> for WireVisitor {
                 business_name: business_name.ok_or_else(|| A::Error::missing_field("businessName"))?,
                 timestamp: timestamp.ok_or_else(|| A::Error::missing_field("timestamp"))?.0,
                 version: version.flatten(),
+                extra,
             },
             event_type: event_type.ok_or_else(|| A::Error::missing_field("eventType"))?.0,
             data: data.ok_or_else(|| A::Error::missing_field("data"))?,
@@ -341,17 +394,19 @@ impl<'de> de::Visitor<'de> for WireVisitor {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct WireOut<'a, D> {
-    id: &'a str,
-    business_id: &'a str,
-    alias: &'a str,
-    alias_email: &'a str,
-    business_name: &'a str,
+    id: &'a Text,
+    business_id: &'a Text,
+    alias: &'a Text,
+    alias_email: &'a Text,
+    business_name: &'a Text,
     event_type: &'a str,
     #[serde(with = "timestamp::millis")]
     timestamp: &'a DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    version: &'a Option<String>,
+    version: &'a Option<Text>,
     data: &'a D,
+    #[serde(flatten)]
+    extra: &'a Extra,
 }
 
 impl<D: Serialize> Payload<D> {
@@ -366,6 +421,7 @@ impl<D: Serialize> Payload<D> {
             timestamp: &self.timestamp,
             version: &self.version,
             data: &self.data,
+            extra: &self.extra,
         }
     }
 }
@@ -386,12 +442,12 @@ impl Event {
     /// The envelope fields shared by every known event.
     fn envelope(&self) -> Option<(&str, DateTime<Utc>)> {
         match self {
-            Self::LeadNew(p) => Some((&p.id, p.timestamp)),
-            Self::CustomerUpdated(p) => Some((&p.id, p.timestamp)),
-            Self::CustomerReturning(p) => Some((&p.id, p.timestamp)),
-            Self::ConversationEscalated(p) => Some((&p.id, p.timestamp)),
-            Self::ConversationResolved(p) => Some((&p.id, p.timestamp)),
-            Self::LeadStalled(p) => Some((&p.id, p.timestamp)),
+            Self::LeadNew(p) => Some((p.id.as_str(), p.timestamp)),
+            Self::CustomerUpdated(p) => Some((p.id.as_str(), p.timestamp)),
+            Self::CustomerReturning(p) => Some((p.id.as_str(), p.timestamp)),
+            Self::ConversationEscalated(p) => Some((p.id.as_str(), p.timestamp)),
+            Self::ConversationResolved(p) => Some((p.id.as_str(), p.timestamp)),
+            Self::LeadStalled(p) => Some((p.id.as_str(), p.timestamp)),
             Self::Unknown(_) => None,
         }
     }

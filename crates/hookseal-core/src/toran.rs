@@ -1,18 +1,24 @@
 //! Toran: one flat lead payload, `X-Toran-Signature: sha256=<hex>`.
 //!
 //! `lead.captured` is a real lead, `lead.test` the dashboard's test button.
-//! The idempotency key is `lead_id`. `metadata` keeps every key Toran adds.
+//! The idempotency key is `lead_id`.
+//!
+//! Toran documents the type of every top-level field, and they are typed so;
+//! it does not type the keys of `metadata` (`notes`, the `utm_*` keys,
+//! `company_name`), which are [`Text`]s, taking a string or any other JSON
+//! value. Every key this version does not know, at the top level and in
+//! `metadata`, is kept in the object's `extra`.
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize, de};
+use serde::Serialize;
 
-use crate::Extra;
 use crate::error::BodyError;
 use crate::event::{
-    Layout, Name, UnknownEvent, WebhookEvent, is_false, next_once, number, open_enum, parse_json, str_at, timestamp,
+    Layout, UnknownEvent, WebhookEvent, is_false, number, object_deserialize, open_enum, parse_json, str_at, timestamp,
 };
+use crate::{Extra, Text};
 
 /// A Toran event.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +57,9 @@ pub struct Lead {
     pub timestamp: DateTime<Utc>,
     /// Lead context.
     pub metadata: Metadata,
+    /// Every other top-level key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -69,75 +78,36 @@ open_enum! {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Metadata {
     /// Raw visitor free text: personal data, never render it unescaped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<Text>,
     /// UTM source.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub utm_source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utm_source: Option<Text>,
     /// UTM medium.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub utm_medium: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utm_medium: Option<Text>,
     /// UTM campaign.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub utm_campaign: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utm_campaign: Option<Text>,
     /// The visitor's company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub company_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<Text>,
     /// `true` on test sends.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "is_false")]
     pub test: bool,
     /// Every other key, as sent.
     #[serde(flatten)]
     pub extra: Extra,
 }
 
-// What `#[derive(Deserialize)]` with `#[serde(flatten)] extra` does, without
-// buffering the other keys through serde's `Content` first: their JSON text
-// goes straight into `extra`. Reads JSON text (`serde_json::from_str` or
-// `from_slice`), which is what lets `extra` borrow each value's text.
-impl<'de> Deserialize<'de> for Metadata {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-
-        impl<'de> de::Visitor<'de> for Visitor {
-            type Value = Metadata;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Metadata")
-            }
-
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Metadata, A::Error> {
-                let (mut notes, mut utm_source, mut utm_medium, mut utm_campaign) = (None, None, None, None);
-                let (mut company_name, mut test) = (None, None);
-                let mut extra = Extra::new();
-                while let Some(Name(key)) = map.next_key()? {
-                    match &*key {
-                        "notes" => next_once(&mut map, &mut notes, "notes")?,
-                        "utm_source" => next_once(&mut map, &mut utm_source, "utm_source")?,
-                        "utm_medium" => next_once(&mut map, &mut utm_medium, "utm_medium")?,
-                        "utm_campaign" => next_once(&mut map, &mut utm_campaign, "utm_campaign")?,
-                        "company_name" => next_once(&mut map, &mut company_name, "company_name")?,
-                        "test" => next_once(&mut map, &mut test, "test")?,
-                        _ => {
-                            extra.push_raw(key, map.next_value()?);
-                        }
-                    }
-                }
-                Ok(Metadata {
-                    notes: notes.flatten(),
-                    utm_source: utm_source.flatten(),
-                    utm_medium: utm_medium.flatten(),
-                    utm_campaign: utm_campaign.flatten(),
-                    company_name: company_name.flatten(),
-                    test: test.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-
-        deserializer.deserialize_map(Visitor)
-    }
-}
+object_deserialize!(Metadata {
+    "notes" => notes: optional,
+    "utm_source" => utm_source: optional,
+    "utm_medium" => utm_medium: optional,
+    "utm_campaign" => utm_campaign: optional,
+    "company_name" => company_name: optional,
+    "test" => test: default,
+});
 
 const LAYOUT: Layout = Layout {
     event_field: "event",
@@ -146,29 +116,35 @@ const LAYOUT: Layout = Layout {
     key: |value| str_at(value, "/lead_id").map(str::to_owned),
 };
 
-#[derive(Deserialize)]
+/// The body, read in one pass; unknown keys are kept in `extra`.
 struct Wire<'a> {
-    #[serde(borrow)]
     event: Cow<'a, str>,
     lead_id: String,
     widget_id: String,
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     email: Option<String>,
-    #[serde(default)]
     phone: Option<String>,
-    #[serde(default)]
     score: Option<f64>,
-    #[serde(default)]
     tier: Option<Tier>,
-    #[serde(default)]
     source: Option<String>,
-    #[serde(with = "timestamp::auto")]
     timestamp: DateTime<Utc>,
-    #[serde(default)]
     metadata: Metadata,
+    extra: Extra,
 }
+
+object_deserialize!(Wire<'de> {
+    "event" => event: name,
+    "lead_id" => lead_id: required,
+    "widget_id" => widget_id: required,
+    "name" => name: optional,
+    "email" => email: optional,
+    "phone" => phone: optional,
+    "score" => score: optional,
+    "tier" => tier: optional,
+    "source" => source: optional,
+    "timestamp" => timestamp: time,
+    "metadata" => metadata: default,
+});
 
 #[derive(Serialize)]
 struct WireOut<'a> {
@@ -191,6 +167,7 @@ impl Event {
             source: wire.source,
             timestamp: wire.timestamp,
             metadata: wire.metadata,
+            extra: wire.extra,
         };
         Ok(match &*wire.event {
             "lead.captured" => Some(Self::LeadCaptured(lead)),
@@ -274,11 +251,15 @@ mod tests {
         assert_eq!(read.extra.get("we\"ird"), Some(serde_json::json!([1, {"a": null}])));
         assert_eq!(read.extra.get("n"), Some(serde_json::json!(2.5)));
         assert_eq!(metadata("{}").unwrap(), Metadata::default());
+        // Toran does not type the keys of `metadata`: any value is read as text, not refused.
+        let read = metadata(r#"{"company_name":5,"utm_source":{"a":1}}"#).unwrap();
+        assert_eq!(read.company_name.as_deref(), Some("5"));
+        assert_eq!(read.utm_source.as_deref(), Some(r#"{"a":1}"#));
 
         for (json, expected) in [
             (r#"{"notes":"a","notes":"b"}"#, "duplicate field `notes`"),
             (r#"{"test":null}"#, "invalid type: null, expected a boolean"),
-            (r#"{"company_name":5}"#, "invalid type: integer `5`, expected a string"),
+            (r#"{"test":"yes"}"#, "invalid type: string \"yes\", expected a boolean"),
             ("null", "invalid type: null, expected struct Metadata"),
         ] {
             let err = metadata(json).unwrap_err().to_string();

@@ -3,14 +3,23 @@
 //! A test send carries `testMode: true` at the top level. The idempotency key
 //! is `<data.messageId>:<event>`. Every `data` field but `messageId` may be
 //! absent on some events.
+//!
+//! Tuco documents its payload by example only, besides `testMode` (a
+//! boolean): `event` and the signed `timestamp` are typed; `workspaceId` and
+//! every `data` field but the attachment lists are [`Text`]s, which take a
+//! string or any other JSON value; an attachment list that is not a list of
+//! strings reads as `None` and is kept in `data`'s `extra`. Every key this
+//! version does not know, at the top level and in `data`, is kept in the
+//! object's `extra`.
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::BodyError;
-use crate::event::{Layout, UnknownEvent, WebhookEvent, is_false, parse_json, str_at, timestamp};
+use crate::event::{Layout, UnknownEvent, WebhookEvent, is_false, object_deserialize, parse_json, text_at, timestamp};
+use crate::{Extra, Text};
 
 /// A Tuco event.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,53 +40,71 @@ pub enum Event {
 }
 
 /// What every Tuco event carries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Payload {
     /// When the event was built (signed).
     #[serde(with = "timestamp::auto")]
     pub timestamp: DateTime<Utc>,
     /// The workspace (`org_…`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub workspace_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<Text>,
     /// `true` on the dashboard's test send.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "is_false")]
     pub test_mode: bool,
     /// The message.
     pub data: MessageData,
+    /// Every other top-level key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// The message an event is about.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageData {
     /// The message's id (`msg_…`), always present.
-    pub message_id: String,
+    pub message_id: Text,
     /// The recipient's phone number (E.164).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recipient_phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient_phone: Option<Text>,
     /// The message text (the lead's reply, on `message.reply`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Text>,
     /// Delivery status, such as `received`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Text>,
     /// The sending line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line_id: Option<Text>,
     /// The lead's first name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<Text>,
     /// The lead's last name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<String>,
-    /// URLs of attachments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<Text>,
+    /// URLs of attachments (`None` if not sent as a list of strings: the value is in `extra`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// File names of attachments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// File names of attachments (`None` if not sent as a list of strings: the value is in `extra`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_names: Option<Vec<String>>,
+    /// Every other key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
+
+object_deserialize!(MessageData {
+    "messageId" => message_id: required,
+    "recipientPhone" => recipient_phone: optional,
+    "message" => message: optional,
+    "status" => status: optional,
+    "lineId" => line_id: optional,
+    "firstName" => first_name: optional,
+    "lastName" => last_name: optional,
+    "attachmentUrls" => attachment_urls: loose,
+    "attachmentNames" => attachment_names: loose,
+});
 
 const EVENTS: &[&str] = &["message.sent", "message.failed", "message.fallback", "message.reply", "message.opened"];
 
@@ -85,22 +112,26 @@ const LAYOUT: Layout = Layout {
     event_field: "event",
     timestamp_field: "timestamp",
     known: EVENTS,
-    key: |value| Some(format!("{}:{}", str_at(value, "/data/messageId")?, str_at(value, "/event")?)),
+    key: |value| Some(format!("{}:{}", text_at(value, "/data/messageId")?, text_at(value, "/event")?)),
 };
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The body, read in one pass; unknown keys are kept in `extra`.
 struct Wire<'a> {
-    #[serde(borrow)]
     event: Cow<'a, str>,
-    #[serde(with = "timestamp::auto")]
     timestamp: DateTime<Utc>,
-    #[serde(default)]
-    workspace_id: Option<String>,
-    #[serde(default)]
+    workspace_id: Option<Text>,
     test_mode: bool,
     data: MessageData,
+    extra: Extra,
 }
+
+object_deserialize!(Wire<'de> {
+    "event" => event: name,
+    "timestamp" => timestamp: time,
+    "workspaceId" => workspace_id: optional,
+    "testMode" => test_mode: default,
+    "data" => data: required,
+});
 
 #[derive(Serialize)]
 struct WireOut<'a> {
@@ -130,8 +161,8 @@ impl WebhookEvent for Event {
             Ok(wire) => wire,
             Err(err) => return LAYOUT.recover(body, Some(err)).map(Self::Unknown),
         };
-        let Wire { event, timestamp, workspace_id, test_mode, data } = wire;
-        let payload = Payload { timestamp, workspace_id, test_mode, data };
+        let Wire { event, timestamp, workspace_id, test_mode, data, extra } = wire;
+        let payload = Payload { timestamp, workspace_id, test_mode, data, extra };
         // Each variant built in place (a constructor called through a
         // function pointer copied the payload once more).
         Ok(match &*event {

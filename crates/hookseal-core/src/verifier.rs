@@ -10,9 +10,11 @@ use serde::de::DeserializeOwned;
 use crate::error::{BodyError, Error, truncate};
 use crate::event::{WebhookEvent, parse_json};
 use crate::headers::{Headers, single, trim_ows};
-use crate::provider::{ConnectGain, Provider};
+use crate::provider::{ConnectGain, Provider, RequestFacts};
 use crate::secret::{KeyMatch, Keys, Secret};
-use crate::signature::Scheme;
+use crate::signature::{
+    DEFAULT_TOLERANCE, Scheme, SignatureFormat, SignedContent, parse_unix_seconds, stripe_timestamp,
+};
 
 /// The default body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -55,10 +57,26 @@ pub struct NoSecrets;
 pub struct Verifier<P: Provider> {
     keys: Keys,
     scheme: Scheme,
-    replay_window: Option<TimeDelta>,
+    replay_window: Window,
     body_limit: usize,
     accept_unsigned: bool,
     provider: PhantomData<fn() -> P>,
+}
+
+/// The replay window: the scheme's default, or set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Window {
+    /// [`DEFAULT_TOLERANCE`] for a scheme that signs a timestamp; off for one that does not.
+    SchemeDefault,
+    /// Set by [`Verifier::replay_window`].
+    Set(TimeDelta),
+}
+
+/// The signed parts a scheme's signature covers besides the body.
+struct Signed<'h> {
+    id: &'h [u8],
+    stamp: &'h [u8],
+    at: DateTime<Utc>,
 }
 
 /// A verified event and the secret that verified it.
@@ -75,7 +93,7 @@ impl<P: Provider> Verifier<P> {
     /// A verifier with one secret.
     #[must_use]
     pub fn new(secret: Secret) -> Self {
-        Self::build(Keys::new([secret]))
+        Self::build(Keys::new([secret], P::SCHEME.secret_encoding()))
     }
 
     /// A verifier accepting any of several secrets: during a rotation, give
@@ -85,7 +103,7 @@ impl<P: Provider> Verifier<P> {
     ///
     /// [`NoSecrets`] if the list is empty.
     pub fn with_secrets(secrets: impl IntoIterator<Item = Secret>) -> Result<Self, NoSecrets> {
-        let keys = Keys::new(secrets);
+        let keys = Keys::new(secrets, P::SCHEME.secret_encoding());
         if keys.is_empty() {
             return Err(NoSecrets);
         }
@@ -96,7 +114,7 @@ impl<P: Provider> Verifier<P> {
         Self {
             keys,
             scheme: P::SCHEME,
-            replay_window: None,
+            replay_window: Window::SchemeDefault,
             body_limit: DEFAULT_BODY_LIMIT,
             accept_unsigned: false,
             provider: PhantomData,
@@ -104,12 +122,37 @@ impl<P: Provider> Verifier<P> {
     }
 
     /// Refuses events whose signed timestamp is more than `tolerance` away
-    /// from now, in either direction. Off by default.
+    /// from now, in either direction; exactly `tolerance` away is accepted.
+    /// The tolerance is kept to the nanosecond (`500 ms` means 500 ms), and
+    /// one too large to represent means no limit.
+    ///
+    /// Off by default for the five providers (their timestamp is in the
+    /// body); for a scheme that signs a timestamp (Standard Webhooks, Stripe)
+    /// it is on by default with [`DEFAULT_TOLERANCE`] (300 s).
     #[must_use]
     pub fn replay_window(mut self, tolerance: Duration) -> Self {
-        let secs = i64::try_from(tolerance.as_secs()).unwrap_or(i64::MAX);
-        self.replay_window = Some(TimeDelta::try_seconds(secs).unwrap_or(TimeDelta::MAX));
+        self.replay_window = Window::Set(TimeDelta::from_std(tolerance).unwrap_or(TimeDelta::MAX));
         self
+    }
+
+    /// The replay window in force, if any.
+    #[must_use]
+    pub fn tolerance(&self) -> Option<Duration> {
+        match self.replay_window {
+            Window::Set(delta) => Some(delta.to_std().unwrap_or(Duration::MAX)),
+            Window::SchemeDefault if self.scheme.signs_timestamp() => Some(DEFAULT_TOLERANCE),
+            Window::SchemeDefault => None,
+        }
+    }
+
+    fn window(&self) -> Option<TimeDelta> {
+        match self.replay_window {
+            Window::Set(delta) => Some(delta),
+            Window::SchemeDefault if self.scheme.signs_timestamp() => {
+                Some(TimeDelta::from_std(DEFAULT_TOLERANCE).unwrap_or(TimeDelta::MAX))
+            }
+            Window::SchemeDefault => None,
+        }
     }
 
     /// Sets the largest body accepted, in bytes (default [`DEFAULT_BODY_LIMIT`]).
@@ -121,10 +164,15 @@ impl<P: Provider> Verifier<P> {
         self
     }
 
-    /// Reads the signature (and event name) from other headers, for senders
-    /// that are not among the five, with the [`Custom`](crate::Custom) provider.
+    /// Verifies with another scheme: for senders that are not among the five,
+    /// with the [`Custom`](crate::Custom) provider (`Scheme::GITHUB`,
+    /// `Scheme::STANDARD_WEBHOOKS`, `Scheme::STRIPE`, or your own). The
+    /// secrets are keyed again if the scheme reads secrets differently.
     #[must_use]
     pub fn with_scheme(mut self, scheme: Scheme) -> Self {
+        if scheme.secret_encoding() != self.scheme.secret_encoding() {
+            self.keys = self.keys.rekeyed(scheme.secret_encoding());
+        }
         self.scheme = scheme;
         self
     }
@@ -144,24 +192,125 @@ impl<P: Provider> Verifier<P> {
     /// Checks the signature over the raw `body`, and nothing else.
     ///
     /// Allocates nothing. Use it when the body is parsed later (after a
-    /// queue, say), or parsed into your own type.
+    /// queue, say), or parsed into your own type. For a scheme that signs a
+    /// timestamp, the replay window is checked too, against the system clock
+    /// (read only then); [`verify_at`](Self::verify_at) takes the clock.
     ///
     /// # Errors
     ///
-    /// [`Error::BodyTooLarge`], or any signature error (status 401).
+    /// [`Error::BodyTooLarge`], any signature error (status 401), or a
+    /// replay-window error (400) for a scheme that signs a timestamp.
     pub fn verify(&self, headers: &impl Headers, body: &[u8]) -> Result<KeyMatch, Error> {
+        self.verify_with(headers, body, &Utc::now).map(|(key, _)| key)
+    }
+
+    /// Like [`verify`](Self::verify), with the clock given.
+    ///
+    /// # Errors
+    ///
+    /// As [`verify`](Self::verify).
+    pub fn verify_at(&self, headers: &impl Headers, body: &[u8], now: DateTime<Utc>) -> Result<KeyMatch, Error> {
+        self.verify_with(headers, body, &|| now).map(|(key, _)| key)
+    }
+
+    fn verify_with(
+        &self,
+        headers: &impl Headers,
+        body: &[u8],
+        now: &impl Fn() -> DateTime<Utc>,
+    ) -> Result<(KeyMatch, Option<DateTime<Utc>>), Error> {
         if body.len() > self.body_limit {
             return Err(Error::BodyTooLarge { limit: self.body_limit });
         }
         let header = self.scheme.signature_header();
         let value = match single(headers, header) {
             Ok(Some(value)) => value,
-            Ok(None) if self.accept_unsigned => return Ok(KeyMatch::Unsigned),
+            Ok(None) if self.accept_unsigned => return Ok((KeyMatch::Unsigned, None)),
             Ok(None) => return Err(Error::MissingSignature { header }),
             Err(count) => return Err(Error::DuplicateSignature { header, count }),
         };
-        let tag = self.scheme.format().decode(value).map_err(|fault| Error::MalformedSignature { header, fault })?;
-        self.keys.find(body, &tag).map(KeyMatch::Secret).ok_or(Error::SignatureMismatch)
+        let format = self.scheme.format();
+        if let (SignedContent::Body, SignatureFormat::Sha256Prefixed | SignatureFormat::BareHex) =
+            (self.scheme.signed_content(), format)
+        {
+            // The five providers' path: one tag, one MAC per key, as before the scheme model.
+            let tag = format.decode(value).map_err(|fault| Error::MalformedSignature { header, fault })?;
+            return self.keys.find(body, &tag).map(|i| (KeyMatch::Secret(i), None)).ok_or(Error::SignatureMismatch);
+        }
+        let signed = self.signed_parts(headers, value)?;
+        let key = self.match_candidates(header, format, value, &signed, body)?;
+        if let Some(signed) = &signed {
+            self.check_window(signed.at, now)?;
+        }
+        Ok((key, signed.map(|signed| signed.at)))
+    }
+
+    /// The id and timestamp the scheme signs besides the body (`None` if it signs the body alone).
+    fn signed_parts<'h>(&self, headers: &'h impl Headers, value: &'h [u8]) -> Result<Option<Signed<'h>>, Error> {
+        let scheme = &self.scheme;
+        let content = scheme.signed_content();
+        if content == SignedContent::Body {
+            return Ok(None);
+        }
+        let required = |name: &'static str| match single(headers, name) {
+            Ok(Some(value)) => Ok(trim_ows(value)),
+            Ok(None) => Err(Error::MissingSignedHeader { header: name }),
+            Err(count) => Err(Error::DuplicateSignature { header: name, count }),
+        };
+        let (stamp, stamp_header) = match scheme.timestamp_header() {
+            Some(name) => (required(name)?, name),
+            None => {
+                let header = scheme.signature_header();
+                (stripe_timestamp(value).map_err(|fault| Error::MalformedSignature { header, fault })?, header)
+            }
+        };
+        let at = parse_unix_seconds(stamp).and_then(|secs| DateTime::from_timestamp(secs, 0)).ok_or(
+            Error::MalformedSignature { header: stamp_header, fault: crate::SignatureFault::InvalidTimestamp },
+        )?;
+        let id = match (content, scheme.id_header()) {
+            (SignedContent::IdTimestampBody, Some(name)) => {
+                let id = required(name)?;
+                if id.is_empty() {
+                    return Err(Error::MalformedSignature { header: name, fault: crate::SignatureFault::Empty });
+                }
+                id
+            }
+            _ => b"",
+        };
+        Ok(Some(Signed { id, stamp, at }))
+    }
+
+    /// Tries every MAC the header offers against every key.
+    fn match_candidates(
+        &self,
+        header: &'static str,
+        format: SignatureFormat,
+        value: &[u8],
+        signed: &Option<Signed<'_>>,
+        body: &[u8],
+    ) -> Result<KeyMatch, Error> {
+        // A header with no readable MAC is malformed: say why (the first fault).
+        let mut readable = false;
+        let mut fault = None;
+        for candidate in format.candidates(value) {
+            match candidate {
+                Ok(_) => readable = true,
+                Err(f) => {
+                    fault.get_or_insert(f);
+                }
+            }
+        }
+        if !readable {
+            let fault = fault.unwrap_or(crate::SignatureFault::Empty);
+            return Err(Error::MalformedSignature { header, fault });
+        }
+        let tags = || format.candidates(value).filter_map(Result::ok);
+        let found = match (self.scheme.signed_content(), signed) {
+            (SignedContent::IdTimestampBody, Some(s)) => self.keys.find_any(&[s.id, b".", s.stamp, b".", body], tags),
+            (SignedContent::TimestampBody, Some(s)) => self.keys.find_any(&[s.stamp, b".", body], tags),
+            _ => self.keys.find_any(&[body], tags),
+        };
+        found.map(KeyMatch::Secret).ok_or(Error::SignatureMismatch)
     }
 
     /// Verifies the request and returns its typed event, checking the replay
@@ -205,12 +354,31 @@ impl<P: Provider> Verifier<P> {
         &self,
         headers: &impl Headers,
         body: &[u8],
-        now: impl FnOnce() -> DateTime<Utc>,
+        now: impl Fn() -> DateTime<Utc>,
     ) -> Result<Verified<P::Event>, Error> {
-        let key = self.verify(headers, body)?;
-        let event = P::Event::from_slice(body)?;
-        self.check_event_header(headers, &event)?;
-        self.check_timestamp(event.occurred_at(), now)?;
+        let (key, signed_at) = self.verify_with(headers, body, &now)?;
+        let scheme = &self.scheme;
+        let event = if signed_at.is_none() && scheme.id_header().is_none() && !scheme.event_name_from_header() {
+            P::event_from(body, &RequestFacts::default())?
+        } else {
+            let value = |name: Option<&'static str>| name.and_then(|name| headers.values(name).next()).map(trim_ows);
+            let facts = RequestFacts {
+                event_name: if scheme.event_name_from_header() { value(scheme.event_header()) } else { None },
+                id: value(scheme.id_header()),
+                timestamp: signed_at,
+            };
+            P::event_from(body, &facts)?
+        };
+        if !scheme.event_name_from_header() {
+            self.check_event_header(headers, &event)?;
+        }
+        if signed_at.is_none() {
+            // The body's timestamp (a signed header's was checked with the signature).
+            if let Some(tolerance) = self.window() {
+                let at = event.occurred_at().ok_or(Error::MissingTimestamp)?;
+                Self::check_age(at, now(), tolerance)?;
+            }
+        }
         Ok(Verified { event, key })
     }
 
@@ -242,17 +410,18 @@ impl<P: Provider> Verifier<P> {
         }
     }
 
-    fn check_timestamp(
-        &self,
-        occurred_at: Option<DateTime<Utc>>,
-        now: impl FnOnce() -> DateTime<Utc>,
-    ) -> Result<(), Error> {
-        let Some(tolerance) = self.replay_window else {
-            return Ok(());
-        };
-        let at = occurred_at.ok_or(Error::MissingTimestamp)?;
-        // Both ends are valid `DateTime`s, whose difference always fits a `TimeDelta`.
-        let age = now().signed_duration_since(at);
+    fn check_window(&self, at: DateTime<Utc>, now: &impl Fn() -> DateTime<Utc>) -> Result<(), Error> {
+        match self.window() {
+            Some(tolerance) => Self::check_age(at, now(), tolerance),
+            None => Ok(()),
+        }
+    }
+
+    /// `at` may be `tolerance` old or ahead, both ends included.
+    fn check_age(at: DateTime<Utc>, now: DateTime<Utc>, tolerance: TimeDelta) -> Result<(), Error> {
+        // Both ends are valid `DateTime`s, whose difference always fits a
+        // `TimeDelta` (whose range is symmetric, so negating cannot overflow).
+        let age = now.signed_duration_since(at);
         let tolerance_secs = tolerance.num_seconds();
         if age > tolerance {
             Err(Error::TimestampTooOld { age_secs: age.num_seconds(), tolerance_secs })

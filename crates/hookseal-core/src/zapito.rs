@@ -3,14 +3,23 @@
 //!
 //! The signed timestamp is `at`; a test event has `reason: "test"`. The
 //! idempotency key is `<conversation.id>:<at>`.
+//!
+//! Zapito documents its payload by example only, besides `reason`'s values
+//! and `channel` (any string): those, `event` and the signed `at` are typed;
+//! the ids, names, `status` and each message's `content` are [`Text`]s,
+//! which take a string or any other JSON value, and a transcript message's
+//! `role` and `at` read as `None` when they are not a string and a
+//! timestamp (the value is then kept in the message's `extra`). Every key
+//! this version does not know, in every object, is kept in its `extra`.
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::BodyError;
-use crate::event::{Layout, UnknownEvent, WebhookEvent, open_enum, parse_json, str_at, timestamp};
+use crate::event::{Layout, UnknownEvent, WebhookEvent, object_deserialize, open_enum, parse_json, text_at, timestamp};
+use crate::{Extra, Text};
 
 /// A Zapito event.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +32,7 @@ pub enum Event {
 }
 
 /// A handoff.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Handoff {
     /// When the handoff happened (signed).
     #[serde(with = "timestamp::millis")]
@@ -35,8 +44,10 @@ pub struct Handoff {
     /// The conversation handed off.
     pub conversation: Conversation,
     /// The last messages (at most 10), oldest first.
-    #[serde(default)]
     pub transcript: Vec<Message>,
+    /// Every other top-level key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 open_enum! {
@@ -76,63 +87,97 @@ open_enum! {
 }
 
 /// The bot that handed off.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Bot {
     /// The bot's id (`bot_…`).
-    pub id: String,
+    pub id: Text,
     /// The bot's name.
-    pub name: String,
+    pub name: Text,
+    /// Every other key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
+object_deserialize!(Bot {
+    "id" => id: required,
+    "name" => name: required,
+});
+
 /// The conversation handed off.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Conversation {
     /// The conversation's id (`conv_…`).
-    pub id: String,
+    pub id: Text,
     /// The channel it runs on.
     pub channel: Channel,
     /// The contact's id on that channel (a phone number on WhatsApp).
-    #[serde(default)]
-    pub external_id: Option<String>,
+    pub external_id: Option<Text>,
     /// The contact's profile name.
-    #[serde(default)]
-    pub contact_name: Option<String>,
+    pub contact_name: Option<Text>,
     /// The conversation's status, such as `handoff`.
-    pub status: String,
+    pub status: Text,
+    /// Every other key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
+object_deserialize!(Conversation {
+    "id" => id: required,
+    "channel" => channel: required,
+    "externalId" => external_id: optional,
+    "contactName" => contact_name: optional,
+    "status" => status: required,
+});
+
 /// One transcript message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Message {
-    /// Who wrote it.
-    pub role: Role,
+    /// Who wrote it (`None` if it was not sent as a string: the value is in `extra`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
     /// What was written.
-    pub content: String,
-    /// When.
-    #[serde(with = "timestamp::millis")]
-    pub at: DateTime<Utc>,
+    pub content: Text,
+    /// When (`None` if it was not sent as a timestamp: the value is in `extra`).
+    #[serde(serialize_with = "timestamp::millis::serialize_option", skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
+    /// Every other key, as sent.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
+
+object_deserialize!(Message {
+    "role" => role: loose,
+    "content" => content: required,
+    "at" => at: loose_time,
+});
 
 const LAYOUT: Layout = Layout {
     event_field: "event",
     timestamp_field: "at",
     known: &["lead.handoff"],
-    key: |value| Some(format!("{}:{}", str_at(value, "/conversation/id")?, str_at(value, "/at")?)),
+    key: |value| Some(format!("{}:{}", text_at(value, "/conversation/id")?, text_at(value, "/at")?)),
 };
 
-#[derive(Deserialize)]
+/// The body, read in one pass; unknown keys are kept in `extra`.
 struct Wire<'a> {
-    #[serde(borrow)]
     event: Cow<'a, str>,
-    #[serde(with = "timestamp::millis")]
     at: DateTime<Utc>,
     reason: Reason,
     bot: Bot,
     conversation: Conversation,
-    #[serde(default)]
     transcript: Vec<Message>,
+    extra: Extra,
 }
+
+object_deserialize!(Wire<'de> {
+    "event" => event: name,
+    "at" => at: time,
+    "reason" => reason: required,
+    "bot" => bot: required,
+    "conversation" => conversation: required,
+    "transcript" => transcript: default,
+});
 
 #[derive(Serialize)]
 struct WireOut<'a> {
@@ -159,6 +204,7 @@ impl WebhookEvent for Event {
                 bot: wire.bot,
                 conversation: wire.conversation,
                 transcript: wire.transcript,
+                extra: wire.extra,
             })),
             Ok(_) => LAYOUT.recover(body, None).map(Self::Unknown),
             Err(err) => LAYOUT.recover(body, Some(err)).map(Self::Unknown),

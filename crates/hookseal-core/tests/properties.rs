@@ -1,11 +1,12 @@
 //! Properties: signing then verifying always holds, any one flipped bit never
-//! verifies, and every typed event survives serialize → parse unchanged.
+//! verifies, and every typed event survives serialize → parse unchanged,
+//! whatever its untyped fields hold and whatever unknown keys its objects carry.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly by design
 
 use chrono::{DateTime, TimeZone, Utc};
 use hookseal_core::{
-    ConnectGain, Error, Extra, KeyMatch, Provider, Secret, SignatureFormat, Signer, Tocc, Toran, Tuco, Verifier,
+    ConnectGain, Error, Extra, KeyMatch, Provider, Secret, SignatureFormat, Signer, Text, Tocc, Toran, Tuco, Verifier,
     WebhookEvent, Zapito, connectgain, tocc, toran, tuco, zapito,
 };
 use proptest::collection::{btree_map, vec};
@@ -125,6 +126,38 @@ fn opt_text() -> impl Strategy<Value = Option<String>> {
     option::of(text())
 }
 
+/// A field of undocumented type: mostly a string, else a number or any other JSON value.
+fn tx() -> BoxedStrategy<Text> {
+    prop_oneof![
+        6 => text().prop_map(Text::from),
+        2 => any::<u64>().prop_map(|n| Text::from(&Value::from(n))),
+        1 => (-1e12f64..1e12).prop_map(|f| Text::from(&Value::from(f))),
+        1 => json().prop_map(|v| Text::from(&v)),
+    ]
+    .boxed()
+}
+
+fn opt_tx() -> BoxedStrategy<Option<Text>> {
+    option::of(tx()).boxed()
+}
+
+/// Any JSON value (that is not null at the top, so that it survives an `Option`).
+fn json() -> BoxedStrategy<Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        text().prop_map(Value::String),
+    ];
+    let tree = leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            vec(inner.clone(), 0..4).prop_map(Value::Array),
+            btree_map("[a-z]{1,6}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    });
+    tree.prop_filter("not null", |v| !v.is_null()).boxed()
+}
+
 fn time() -> impl Strategy<Value = DateTime<Utc>> {
     (0i64..4_102_444_800_000).prop_map(|ms| Utc.timestamp_millis_opt(ms).unwrap())
 }
@@ -152,59 +185,58 @@ fn open<T: for<'a> From<&'a str> + std::fmt::Debug>(known: &'static [&'static st
     ]
 }
 
-fn tocc_payload<D: std::fmt::Debug + Clone>(data: impl Strategy<Value = D>) -> impl Strategy<Value = tocc::Payload<D>> {
-    (text(), text(), text(), text(), text(), time(), opt_text(), data).prop_map(
-        |(id, business_id, alias, alias_email, business_name, timestamp, version, data)| tocc::Payload {
-            id,
-            business_id,
-            alias,
-            alias_email,
-            business_name,
-            timestamp,
-            version,
-            data,
-        },
-    )
+fn tocc_payload<D: std::fmt::Debug + Clone + 'static>(
+    data: impl Strategy<Value = D> + 'static,
+) -> BoxedStrategy<tocc::Payload<D>> {
+    ((tx(), tx(), tx(), tx(), tx()), time(), opt_tx(), data, extra())
+        .prop_map(|((id, business_id, alias, alias_email, business_name), timestamp, version, data, extra)| {
+            tocc::Payload { id, business_id, alias, alias_email, business_name, timestamp, version, data, extra }
+        })
+        .boxed()
 }
 
 fn tocc_event() -> impl Strategy<Value = tocc::Event> {
     prop_oneof![
-        tocc_payload((any::<bool>(), opt_text(), text(), opt_text(), opt_text(), opt_text()).prop_map(
-            |(test, customer_id, email, name, source, stage)| tocc::LeadNew {
+        tocc_payload((any::<bool>(), opt_tx(), tx(), opt_tx(), opt_tx(), opt_text(), extra()).prop_map(
+            |(test, customer_id, email, name, source, stage, extra)| tocc::LeadNew {
                 test,
                 customer_id,
                 email,
                 name,
                 source,
-                stage
+                stage,
+                extra,
             }
         ))
         .prop_map(tocc::Event::LeadNew),
-        tocc_payload((text(), text(), opt_text(), vec(text(), 0..4)).prop_map(
-            |(customer_id, email, name, changed_fields)| {
-                tocc::CustomerUpdated { customer_id, email, name, changed_fields }
+        tocc_payload((tx(), tx(), opt_tx(), vec(text(), 0..4), extra()).prop_map(
+            |(customer_id, email, name, changed_fields, extra)| {
+                tocc::CustomerUpdated { customer_id, email, name, changed_fields, extra }
             }
         ))
         .prop_map(tocc::Event::CustomerUpdated),
-        tocc_payload((text(), text(), opt_text(), number()).prop_map(|(customer_id, email, name, days_since_last)| {
-            tocc::CustomerReturning { customer_id, email, name, days_since_last }
-        }))
+        tocc_payload((tx(), tx(), opt_tx(), number(), extra()).prop_map(
+            |(customer_id, email, name, days_since_last, extra)| {
+                tocc::CustomerReturning { customer_id, email, name, days_since_last, extra }
+            }
+        ))
         .prop_map(tocc::Event::CustomerReturning),
-        tocc_payload((text(), text(), text()).prop_map(|(customer_id, thread_id, reason)| {
-            tocc::ConversationEscalated { customer_id, thread_id, reason }
+        tocc_payload((tx(), tx(), text(), extra()).prop_map(|(customer_id, thread_id, reason, extra)| {
+            tocc::ConversationEscalated { customer_id, thread_id, reason, extra }
         }))
         .prop_map(tocc::Event::ConversationEscalated),
-        tocc_payload((text(), text(), text()).prop_map(|(customer_id, thread_id, resolution_type)| {
-            tocc::ConversationResolved { customer_id, thread_id, resolution_type }
+        tocc_payload((tx(), tx(), text(), extra()).prop_map(|(customer_id, thread_id, resolution_type, extra)| {
+            tocc::ConversationResolved { customer_id, thread_id, resolution_type, extra }
         }))
         .prop_map(tocc::Event::ConversationResolved),
-        tocc_payload((text(), text(), opt_text(), text(), number()).prop_map(
-            |(customer_id, email, name, thread_id, hours_since)| tocc::LeadStalled {
+        tocc_payload((tx(), tx(), opt_tx(), tx(), number(), extra()).prop_map(
+            |(customer_id, email, name, thread_id, hours_since, extra)| tocc::LeadStalled {
                 customer_id,
                 email,
                 name,
                 thread_id,
-                hours_since
+                hours_since,
+                extra,
             }
         ))
         .prop_map(tocc::Event::LeadStalled),
@@ -212,7 +244,7 @@ fn tocc_event() -> impl Strategy<Value = tocc::Event> {
 }
 
 fn toran_event() -> impl Strategy<Value = toran::Event> {
-    let metadata = (opt_text(), opt_text(), opt_text(), opt_text(), opt_text(), any::<bool>(), extra()).prop_map(
+    let metadata = (opt_tx(), opt_tx(), opt_tx(), opt_tx(), opt_tx(), any::<bool>(), extra()).prop_map(
         |(notes, utm_source, utm_medium, utm_campaign, company_name, test, extra)| toran::Metadata {
             notes,
             utm_source,
@@ -225,52 +257,47 @@ fn toran_event() -> impl Strategy<Value = toran::Event> {
     );
     let lead = (
         (text(), text(), opt_text(), opt_text(), opt_text()),
-        (option::of(0.0f64..=100.0), option::of(open(toran::Tier::KNOWN)), opt_text(), time(), metadata),
+        (option::of(0.0f64..=100.0), option::of(open(toran::Tier::KNOWN)), opt_text(), time(), metadata, extra()),
     )
-        .prop_map(|((lead_id, widget_id, name, email, phone), (score, tier, source, timestamp, metadata))| {
-            toran::Lead { lead_id, widget_id, name, email, phone, score, tier, source, timestamp, metadata }
-        });
+        .prop_map(
+            |((lead_id, widget_id, name, email, phone), (score, tier, source, timestamp, metadata, extra))| {
+                toran::Lead { lead_id, widget_id, name, email, phone, score, tier, source, timestamp, metadata, extra }
+            },
+        );
     (any::<bool>(), lead)
         .prop_map(|(test, lead)| if test { toran::Event::LeadTest(lead) } else { toran::Event::LeadCaptured(lead) })
 }
 
 fn zapito_event() -> impl Strategy<Value = zapito::Event> {
-    let message = (open(zapito::Role::KNOWN), text(), time()).prop_map(|(role, content, at)| zapito::Message {
-        role,
-        content,
-        at,
-    });
-    let conversation = (text(), open(zapito::Channel::KNOWN), opt_text(), opt_text(), text()).prop_map(
-        |(id, channel, external_id, contact_name, status)| zapito::Conversation {
+    let message = (option::of(open(zapito::Role::KNOWN)), tx(), option::of(time()), extra())
+        .prop_map(|(role, content, at, extra)| zapito::Message { role, content, at, extra });
+    let conversation = (tx(), open(zapito::Channel::KNOWN), opt_tx(), opt_tx(), tx(), extra()).prop_map(
+        |(id, channel, external_id, contact_name, status, extra)| zapito::Conversation {
             id,
             channel,
             external_id,
             contact_name,
             status,
+            extra,
         },
     );
-    (time(), open(zapito::Reason::KNOWN), text(), text(), conversation, vec(message, 0..10)).prop_map(
-        |(at, reason, bot_id, bot_name, conversation, transcript)| {
-            zapito::Event::LeadHandoff(zapito::Handoff {
-                at,
-                reason,
-                bot: zapito::Bot { id: bot_id, name: bot_name },
-                conversation,
-                transcript,
-            })
+    let bot = (tx(), tx(), extra()).prop_map(|(id, name, extra)| zapito::Bot { id, name, extra });
+    (time(), open(zapito::Reason::KNOWN), bot, conversation, vec(message, 0..10), extra()).prop_map(
+        |(at, reason, bot, conversation, transcript, extra)| {
+            zapito::Event::LeadHandoff(zapito::Handoff { at, reason, bot, conversation, transcript, extra })
         },
     )
 }
 
 fn tuco_event() -> impl Strategy<Value = tuco::Event> {
     let data = (
-        (text(), opt_text(), opt_text(), opt_text(), opt_text()),
-        (opt_text(), opt_text(), option::of(vec(text(), 0..3)), option::of(vec(text(), 0..3))),
+        (tx(), opt_tx(), opt_tx(), opt_tx(), opt_tx()),
+        (opt_tx(), opt_tx(), option::of(vec(text(), 0..3)), option::of(vec(text(), 0..3)), extra()),
     )
         .prop_map(
             |(
                 (message_id, recipient_phone, message, status, line_id),
-                (first_name, last_name, attachment_urls, attachment_names),
+                (first_name, last_name, attachment_urls, attachment_names, extra),
             )| {
                 tuco::MessageData {
                     message_id,
@@ -282,12 +309,19 @@ fn tuco_event() -> impl Strategy<Value = tuco::Event> {
                     last_name,
                     attachment_urls,
                     attachment_names,
+                    extra,
                 }
             },
         );
-    let payload = (time(), opt_text(), any::<bool>(), data).prop_map(|(timestamp, workspace_id, test_mode, data)| {
-        tuco::Payload { timestamp, workspace_id, test_mode, data }
-    });
+    let payload = (time(), opt_tx(), any::<bool>(), data, extra()).prop_map(
+        |(timestamp, workspace_id, test_mode, data, extra)| tuco::Payload {
+            timestamp,
+            workspace_id,
+            test_mode,
+            data,
+            extra,
+        },
+    );
     (0..5usize, payload).prop_map(|(which, payload)| match which {
         0 => tuco::Event::MessageSent(payload),
         1 => tuco::Event::MessageFailed(payload),
@@ -300,23 +334,27 @@ fn tuco_event() -> impl Strategy<Value = tuco::Event> {
 fn connectgain_event() -> impl Strategy<Value = connectgain::Event> {
     use connectgain::{Event, Payload};
     let contact = || {
-        (opt_text(), opt_text(), opt_text(), opt_text(), extra()).prop_map(
-            |(id, organization_id, first_name, email, extra)| connectgain::Contact {
-                id,
-                organization_id,
-                first_name,
-                email,
-                extra,
-                ..Default::default()
-            },
-        )
+        (opt_tx(), opt_tx(), opt_tx(), opt_tx(), extra()).prop_map(|(id, organization_id, first_name, email, extra)| {
+            connectgain::Contact { id, organization_id, first_name, email, extra, ..Default::default() }
+        })
     };
-    let deal = (opt_text(), opt_text(), option::of(number()), extra())
+    let deal = (opt_tx(), opt_tx(), option::of(number()), extra())
         .prop_map(|(id, stage, value, extra)| connectgain::Deal { id, stage, value, extra, ..Default::default() });
-    let conversation = (opt_text(), option::of(open(connectgain::ConversationStatus::KNOWN)), extra())
-        .prop_map(|(id, status, extra)| connectgain::Conversation { id, status, extra, ..Default::default() });
+    let conversation = (
+        opt_tx(),
+        option::of(open(connectgain::ConversationStatus::KNOWN)),
+        option::of(open(connectgain::ConversationStatus::KNOWN)),
+        extra(),
+    )
+        .prop_map(|(id, status, previous_status, extra)| connectgain::Conversation {
+            id,
+            status,
+            previous_status,
+            extra,
+            ..Default::default()
+        });
     let message = || {
-        (opt_text(), opt_text(), opt_text(), extra()).prop_map(|(id, content, error, extra)| connectgain::Message {
+        (opt_tx(), opt_tx(), opt_tx(), extra()).prop_map(|(id, content, error, extra)| connectgain::Message {
             id,
             content,
             error,
@@ -324,16 +362,20 @@ fn connectgain_event() -> impl Strategy<Value = connectgain::Event> {
             ..Default::default()
         })
     };
-    let recording = (opt_text(), option::of(number()), extra())
-        .prop_map(|(id, duration, extra)| connectgain::Recording { id, duration, extra, ..Default::default() });
+    let recording =
+        (opt_tx(), opt_tx(), option::of(number()), extra()).prop_map(|(id, meeting_id, duration, extra)| {
+            connectgain::Recording { id, meeting_id, duration, extra, ..Default::default() }
+        });
+    fn payload<D: std::fmt::Debug>(data: impl Strategy<Value = D>) -> impl Strategy<Value = Payload<D>> {
+        (time(), data, extra()).prop_map(|(timestamp, data, extra)| Payload { timestamp, data, extra })
+    }
     prop_oneof![
-        (time(), contact()).prop_map(|(timestamp, data)| Event::ContactCreated(Payload { timestamp, data })),
-        (time(), contact()).prop_map(|(timestamp, data)| Event::ContactAssigned(Payload { timestamp, data })),
-        (time(), deal).prop_map(|(timestamp, data)| Event::DealStageChanged(Payload { timestamp, data })),
-        (time(), conversation)
-            .prop_map(|(timestamp, data)| Event::ConversationStatusChanged(Payload { timestamp, data })),
-        (time(), message()).prop_map(|(timestamp, data)| Event::MessageFailed(Payload { timestamp, data })),
-        (time(), message()).prop_map(|(timestamp, data)| Event::MessageReceived(Payload { timestamp, data })),
-        (time(), recording).prop_map(|(timestamp, data)| Event::ZoomRecordingCompleted(Payload { timestamp, data })),
+        payload(contact()).prop_map(Event::ContactCreated),
+        payload(contact()).prop_map(Event::ContactAssigned),
+        payload(deal).prop_map(Event::DealStageChanged),
+        payload(conversation).prop_map(Event::ConversationStatusChanged),
+        payload(message()).prop_map(Event::MessageFailed),
+        payload(message()).prop_map(Event::MessageReceived),
+        payload(recording).prop_map(Event::ZoomRecordingCompleted),
     ]
 }

@@ -102,11 +102,19 @@ fn open_enums_keep_unknown_values() {
 }
 
 #[test]
-fn unknown_fields_are_ignored_and_extra_metadata_kept() {
+fn unknown_fields_are_kept_at_the_top_level_and_in_metadata() {
     let sample = samples::find(ProviderId::Toran, "lead.captured").unwrap();
     let body =
         std::str::from_utf8(sample.body).unwrap().replacen('{', r#"{"brand_new_top_level":[1,2,{"x":null}],"#, 1);
     let event = toran::Event::from_slice(body.as_bytes()).unwrap();
-    assert_eq!(event, toran::Event::from_slice(sample.body).unwrap());
-    assert_eq!(event.lead().unwrap().metadata.extra.get("landing_variant"), Some("pricing-b".into()));
+    let lead = event.lead().unwrap();
+    assert_eq!(lead.extra.get_raw("brand_new_top_level").unwrap().get(), r#"[1,2,{"x":null}]"#);
+    assert_eq!(lead.metadata.extra.get("landing_variant"), Some("pricing-b".into()));
+    // Nothing else differs from the sample, and the new key survives `to_json`.
+    let mut plain = toran::Event::from_slice(sample.body).unwrap();
+    let toran::Event::LeadCaptured(plain_lead) = &mut plain else { panic!("not a capture") };
+    plain_lead.extra = lead.extra.clone();
+    assert_eq!(event, plain);
+    let json: serde_json::Value = serde_json::from_slice(&event.to_json()).unwrap();
+    assert_eq!(json, serde_json::from_str::<serde_json::Value>(&body).unwrap());
 }

@@ -6,8 +6,9 @@ use std::fmt;
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use hookseal_core::{
-    BodyError, ConnectGain, Custom, Headers, Provider, ProviderId, Scheme, Secret, Signer, Tocc, Toran, Tuco,
-    WebhookEvent, Zapito, connectgain, custom, samples, tocc, toran, tuco, zapito,
+    BodyError, ConnectGain, Custom, GitHub, Headers, InvalidSecret, Message, Provider, ProviderId, Scheme, SchemeId,
+    Secret, Signer, StandardWebhooks, Stripe, Tocc, Toran, Tuco, WebhookEvent, Zapito, connectgain, custom, samples,
+    tocc, toran, tuco, zapito,
 };
 use reqwest::header::{HeaderName, HeaderValue};
 use url::Url;
@@ -93,6 +94,25 @@ macro_rules! marker_targets {
 
 marker_targets!(Tocc => Tocc, Toran => Toran, Zapito => Zapito, Tuco => Tuco, ConnectGain => ConnectGain);
 
+impl From<SchemeId> for Target {
+    /// A ready scheme: Standard Webhooks, GitHub or Stripe (events are [`custom::Event`]s).
+    fn from(scheme: SchemeId) -> Self {
+        Self::Custom(scheme.scheme())
+    }
+}
+
+macro_rules! scheme_targets {
+    ($($marker:ident),*) => {$(
+        impl From<$marker> for Target {
+            fn from(_: $marker) -> Self {
+                Self::Custom($marker::SCHEME)
+            }
+        }
+    )*};
+}
+
+scheme_targets!(StandardWebhooks, GitHub, Stripe);
+
 impl From<Custom> for Target {
     /// Your own webhooks with [`Custom::SCHEME`] (`X-Signature: sha256=…`).
     fn from(_: Custom) -> Self {
@@ -101,10 +121,14 @@ impl From<Custom> for Target {
 }
 
 /// How a delivery is signed.
+// One per builder, built once: the size of the keyed signer does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 enum Signing {
     Missing,
     Signed(Signer),
+    /// The scheme cannot read the secret (a `whsec_` secret that is not base64 of 24 bytes or more).
+    Invalid(InvalidSecret),
     Unsigned,
 }
 
@@ -135,6 +159,7 @@ pub struct DeliveryBuilder {
     sent_at: Option<DateTime<Utc>>,
     extra_headers: Vec<(String, String)>,
     event_name: Option<String>,
+    message_id: Option<String>,
 }
 
 impl DeliveryBuilder {
@@ -149,12 +174,31 @@ impl DeliveryBuilder {
             sent_at: None,
             extra_headers: Vec::new(),
             event_name: None,
+            message_id: None,
         }
     }
 
-    /// Signs with `secret`.
+    /// Signs with `secret`, read as the target's scheme reads secrets (a
+    /// Standard Webhooks `whsec_` secret is base64-decoded; one that cannot
+    /// be is reported when a delivery is prepared).
     pub fn secret(mut self, secret: Secret) -> Self {
-        self.signing = Signing::Signed(Signer::new(&secret, self.target.scheme().format()));
+        let scheme = self.target.scheme();
+        self.signing = if self.target.provider().is_some() {
+            Signing::Signed(Signer::new(&secret, scheme.format()))
+        } else {
+            match Signer::for_scheme(&secret, scheme) {
+                Ok(signer) => Signing::Signed(signer),
+                Err(err) => Signing::Invalid(err),
+            }
+        };
+        self
+    }
+
+    /// Sets the message id a scheme with an id header sends (Standard
+    /// Webhooks' `webhook-id`, GitHub's `X-GitHub-Delivery`). By default each
+    /// prepared delivery gets a new unique id; retries resend it unchanged.
+    pub fn message_id(mut self, id: impl Into<String>) -> Self {
+        self.message_id = Some(id.into());
         self
     }
 
@@ -175,7 +219,8 @@ impl DeliveryBuilder {
     }
 
     /// Sets the send time written in timestamp headers (Tuco's
-    /// `X-Tuco-Timestamp`, ConnectGain's `X-Webhook-Timestamp`).
+    /// `X-Tuco-Timestamp`, ConnectGain's `X-Webhook-Timestamp`) and signed by
+    /// the schemes that sign one (Standard Webhooks, Stripe; in whole seconds).
     /// By default, the time the delivery is prepared.
     pub fn sent_at(mut self, at: DateTime<Utc>) -> Self {
         self.sent_at = Some(at);
@@ -264,7 +309,22 @@ impl DeliveryBuilder {
             headers.push(("User-Agent".to_owned(), "Toran-Webhook/1.0".to_owned()));
         }
         match &self.signing {
-            Signing::Signed(signer) => headers.push((scheme.signature_header().to_owned(), signer.sign(&body))),
+            Signing::Signed(signer) if self.target.provider().is_some() => {
+                headers.push((scheme.signature_header().to_owned(), signer.sign(&body)));
+            }
+            Signing::Signed(signer) => {
+                // A scheme: its id and timestamp headers too, and the event header below.
+                let id = match (&self.message_id, scheme.id_header()) {
+                    (Some(id), _) => Some(id.clone()),
+                    (None, Some(_)) => Some(new_message_id(&sent_at)),
+                    (None, None) => None,
+                };
+                let timestamp = u64::try_from(sent_at.timestamp()).ok().filter(|_| scheme.signs_timestamp());
+                let message = Message { id: id.as_deref(), timestamp, event: None };
+                headers
+                    .extend(signer.headers(&body, &message).into_iter().map(|(name, value)| (name.to_owned(), value)));
+            }
+            Signing::Invalid(err) => return Err(PrepareError::InvalidSecret(*err)),
             Signing::Unsigned if self.target.may_be_unsigned() => {}
             Signing::Unsigned => return Err(PrepareError::UnsignedNotAllowed { target: self.target.name() }),
             Signing::Missing => return Err(PrepareError::MissingSecret { target: self.target.name() }),
@@ -297,6 +357,7 @@ impl fmt::Debug for DeliveryBuilder {
         let signing = match self.signing {
             Signing::Missing => "missing",
             Signing::Signed(_) => "secret [redacted]",
+            Signing::Invalid(_) => "secret [redacted, unreadable by the scheme]",
             Signing::Unsigned => "unsigned",
         };
         f.debug_struct("DeliveryBuilder")
@@ -345,6 +406,16 @@ fn event_type_of(target: Target) -> Result<TypeId, PrepareError> {
         Target::Custom(_) => TypeId::of::<custom::Event>(),
         Target::Provider(other) => return Err(PrepareError::UnsupportedProvider { provider: other.name() }),
     })
+}
+
+/// A new message id, unique within the process and across restarts:
+/// `msg_` and hex of the send time, a process-wide counter and the process id.
+fn new_message_id(sent_at: &DateTime<Utc>) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = sent_at.timestamp_nanos_opt().unwrap_or_else(|| sent_at.timestamp());
+    format!("msg_{nanos:x}{count:04x}{:x}", std::process::id())
 }
 
 /// Exactly what one delivery sends: URL, headers in order, and body bytes.
@@ -520,6 +591,10 @@ pub enum PrepareError {
         /// The header's name (possibly the invalid part).
         name: String,
     },
+    /// The target's scheme cannot read the secret (a `whsec_` secret that is
+    /// not canonical base64 of at least 24 bytes).
+    #[error("the secret cannot be read by the target's scheme: {0}")]
+    InvalidSecret(InvalidSecret),
     /// A provider this version of the sender does not know.
     #[error("provider `{provider}` is not supported by this version of hookseal-sender")]
     UnsupportedProvider {

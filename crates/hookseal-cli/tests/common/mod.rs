@@ -24,10 +24,22 @@ pub const DEADLINE: Duration = Duration::from_secs(30);
 /// The longest the tests wait for one line from a running `hookseal listen`.
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
-/// The binary, with `HOOKSEAL_SECRET` removed (tests set it explicitly).
+/// The binary, with `HOOKSEAL_SECRET` and every `HOOKSEAL_SECRET_<PROVIDER>` removed (tests set them explicitly).
 pub fn hookseal() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hookseal"));
     command.env_remove("HOOKSEAL_SECRET").env_remove("RUST_BACKTRACE");
+    for provider in ProviderId::ALL {
+        command.env_remove(hookseal_core::env::var_name(provider));
+    }
+    command
+}
+
+/// The binary with each provider's own `HOOKSEAL_SECRET_<PROVIDER>` = [`SECRET`] (no shared fallback).
+pub fn hookseal_with_provider_secrets() -> Command {
+    let mut command = hookseal();
+    for provider in ProviderId::ALL {
+        command.env(hookseal_core::env::var_name(provider), SECRET);
+    }
     command
 }
 
@@ -269,10 +281,14 @@ pub struct Listen {
 }
 
 impl Listen {
-    /// Starts `hookseal listen --addr 127.0.0.1:0 <extra>` with [`SECRET`] and
-    /// waits for its `listening on` line.
+    /// Starts `hookseal listen --addr 127.0.0.1:0 <extra>` with [`SECRET`] as
+    /// every provider's own secret and waits for its `listening on` line.
     pub fn start(extra: &[&str]) -> Self {
-        let mut command = hookseal_with_secret();
+        Self::start_with(hookseal_with_provider_secrets(), extra)
+    }
+
+    /// Like [`start`](Self::start), with the secrets (environment) `command` has.
+    pub fn start_with(mut command: Command, extra: &[&str]) -> Self {
         command
             .args(["listen", "--addr", "127.0.0.1:0"])
             .args(extra)

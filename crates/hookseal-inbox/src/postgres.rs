@@ -1,0 +1,343 @@
+//! The PostgreSQL backend: the shared store for several replicas.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::future::{BoxFuture, FutureExt as _};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Row as _, Transaction};
+
+use crate::clock::{add, to_micros};
+use crate::error::StoreError;
+use crate::record::{Claim, ClaimRequest, Counts, Ingested, NewEvent, ReplayFilter, State, StoredEvent};
+use crate::sql::{decode_event, sorted};
+use crate::store::{LOST_ON_LAST_ATTEMPT, Store};
+
+/// How long ingest waits for a pooled connection before answering `503`: 5 s.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The PostgreSQL [`Store`]: the shared store for several replicas, migrated on open.
+///
+/// Dedupe is the unique index with `INSERT … ON CONFLICT … DO UPDATE`, so two
+/// replicas storing the same delivery at once store it once; claims use
+/// `FOR UPDATE SKIP LOCKED`, so workers on every replica share the events.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host/db`) with a pool of 8, and applies the migrations.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the server cannot be reached or the migrations fail.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options: PgConnectOptions = url.parse()?;
+        Self::connect_with(options, 8).await
+    }
+
+    /// Connects with your own options and pool size, and applies the migrations.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the server cannot be reached or the migrations fail.
+    pub async fn connect_with(options: PgConnectOptions, max_connections: u32) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(DEFAULT_ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        Self::from_pool(pool).await
+    }
+
+    /// Uses an existing pool (your application's), applying the migrations.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the migrations cannot be applied.
+    pub async fn from_pool(pool: PgPool) -> Result<Self, StoreError> {
+        migrator().run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Uses a pool without touching the database now (nor migrating): for a
+    /// pool made with `connect_lazy`, when the schema is known to be there.
+    #[must_use]
+    pub fn from_pool_unmigrated(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// The pool: for your own queries and for transactional handlers.
+    #[must_use]
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    async fn ingest(&self, rows: Vec<NewEvent>) -> Result<Vec<Ingested>, StoreError> {
+        let n = rows.len();
+        let mut out = vec![Ingested { id: 0, inserted: false, times_seen: 0 }; n];
+        let mut tx = self.begin().await?;
+        for (at, row) in sorted(rows) {
+            let state = if row.dead_letter.is_some() { State::Dead } else { State::Ready };
+            let received = to_micros(row.received_at);
+            let found = sqlx::query(
+                "INSERT INTO hookseal_inbox_events (provider, idempotency_key, event_name, body, event_header, \
+                 timestamp_header, received_at_us, last_seen_at_us, state, available_at_us, last_error, finished_at_us) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $7, $9, $10) \
+                 ON CONFLICT (provider, idempotency_key) DO UPDATE SET \
+                 times_seen = hookseal_inbox_events.times_seen + 1, last_seen_at_us = excluded.last_seen_at_us \
+                 RETURNING id, times_seen",
+            )
+            .bind(row.provider)
+            .bind(row.idempotency_key)
+            .bind(row.event_name)
+            .bind(row.body)
+            .bind(row.event_header)
+            .bind(row.timestamp_header)
+            .bind(received)
+            .bind(state.as_str())
+            .bind(row.dead_letter)
+            .bind((state == State::Dead).then_some(received))
+            .fetch_one(&mut *tx)
+            .await?;
+            let times_seen: i64 = found.try_get("times_seen")?;
+            out[at] = Ingested { id: found.try_get("id")?, inserted: times_seen == 1, times_seen };
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn claim_now(&self, request: ClaimRequest) -> Result<Vec<Claim>, StoreError> {
+        let now = to_micros(request.now);
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "WITH lost AS (SELECT id FROM hookseal_inbox_events WHERE provider = $3 AND state = 'running' \
+             AND lease_until_us <= $2 AND attempts >= $4 FOR UPDATE SKIP LOCKED) \
+             UPDATE hookseal_inbox_events e SET state = 'dead', last_error = $1, finished_at_us = $2, \
+             lease_until_us = NULL FROM lost WHERE e.id = lost.id",
+        )
+        .bind(LOST_ON_LAST_ATTEMPT)
+        .bind(now)
+        .bind(&request.provider)
+        .bind(i64::from(request.max_attempts))
+        .execute(&mut *tx)
+        .await?;
+        let rows = sqlx::query(
+            "WITH next AS (SELECT id FROM hookseal_inbox_events WHERE provider = $1 AND \
+             ((state = 'ready' AND available_at_us <= $2) OR (state = 'running' AND lease_until_us <= $2)) \
+             ORDER BY available_at_us, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             UPDATE hookseal_inbox_events e SET state = 'running', lease_token = e.lease_token + 1, \
+             attempts = e.attempts + 1, lease_until_us = $3 FROM next WHERE e.id = next.id \
+             RETURNING e.*",
+        )
+        .bind(&request.provider)
+        .bind(now)
+        .bind(to_micros(add(request.now, request.lease)))
+        .bind(i64::from(request.limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut claims = rows
+            .iter()
+            .map(|row| decode_event!(row).map(|event| Claim { token: event.lease_token, event }))
+            .collect::<Result<Vec<_>, _>>()?;
+        claims.sort_by_key(|c| (c.event.available_at, c.event.id));
+        Ok(claims)
+    }
+}
+
+/// The migrations shipped for PostgreSQL (applied by every `open`), for running them yourself.
+///
+/// Versions are dated (`20261201000001_…`) so they do not collide with yours,
+/// and the migrator ignores migrations it does not know (yours); give your own
+/// migrator [`set_ignore_missing`](sqlx::migrate::Migrator::set_ignore_missing)
+/// if it shares the database.
+#[must_use]
+pub fn migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    migrator.set_ignore_missing(true);
+    migrator
+}
+
+fn fenced(result: sqlx::postgres::PgQueryResult) -> bool {
+    result.rows_affected() == 1
+}
+
+impl Store for PgStore {
+    fn ingest_batch(&self, rows: Vec<NewEvent>) -> BoxFuture<'_, Result<Vec<Ingested>, StoreError>> {
+        self.ingest(rows).boxed()
+    }
+
+    fn claim(&self, request: ClaimRequest) -> BoxFuture<'_, Result<Vec<Claim>, StoreError>> {
+        self.claim_now(request).boxed()
+    }
+
+    fn heartbeat(&self, id: i64, token: i64, lease_until: DateTime<Utc>) -> BoxFuture<'_, Result<bool, StoreError>> {
+        async move {
+            let done = sqlx::query(
+                "UPDATE hookseal_inbox_events SET lease_until_us = $1 WHERE id = $2 AND lease_token = $3 AND state = 'running'",
+            )
+            .bind(to_micros(lease_until))
+            .bind(id)
+            .bind(token)
+            .execute(&self.pool)
+            .await?;
+            Ok(fenced(done))
+        }
+        .boxed()
+    }
+
+    fn complete(&self, id: i64, token: i64, now: DateTime<Utc>) -> BoxFuture<'_, Result<bool, StoreError>> {
+        async move {
+            let mut conn = self.pool.acquire().await?;
+            Ok(mark_done(&mut conn, id, token, now).await?)
+        }
+        .boxed()
+    }
+
+    fn fail(
+        &self,
+        id: i64,
+        token: i64,
+        error: String,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        async move {
+            let done = match retry_at {
+                Some(at) => sqlx::query(
+                    "UPDATE hookseal_inbox_events SET state = 'ready', available_at_us = $1, last_error = $2, \
+                     lease_until_us = NULL WHERE id = $3 AND lease_token = $4 AND state = 'running'",
+                )
+                .bind(to_micros(at)),
+                None => sqlx::query(
+                    "UPDATE hookseal_inbox_events SET state = 'dead', finished_at_us = $1, last_error = $2, \
+                     lease_until_us = NULL WHERE id = $3 AND lease_token = $4 AND state = 'running'",
+                )
+                .bind(to_micros(now)),
+            }
+            .bind(error)
+            .bind(id)
+            .bind(token)
+            .execute(&self.pool)
+            .await?;
+            Ok(fenced(done))
+        }
+        .boxed()
+    }
+
+    fn replay(&self, id: i64, now: DateTime<Utc>) -> BoxFuture<'_, Result<bool, StoreError>> {
+        async move {
+            let done = sqlx::query(
+                "UPDATE hookseal_inbox_events SET state = 'ready', attempts = 0, available_at_us = $1, \
+                 lease_until_us = NULL, finished_at_us = NULL WHERE id = $2 AND state IN ('dead', 'done')",
+            )
+            .bind(to_micros(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+            Ok(fenced(done))
+        }
+        .boxed()
+    }
+
+    fn replay_dead(&self, filter: ReplayFilter, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
+        async move {
+            let done = sqlx::query(
+                "UPDATE hookseal_inbox_events SET state = 'ready', attempts = 0, available_at_us = $1, \
+                 lease_until_us = NULL, finished_at_us = NULL WHERE state = 'dead' \
+                 AND ($2::text IS NULL OR provider = $2) AND ($3::text IS NULL OR event_name = $3)",
+            )
+            .bind(to_micros(now))
+            .bind(filter.provider)
+            .bind(filter.event_name)
+            .execute(&self.pool)
+            .await?;
+            Ok(done.rows_affected())
+        }
+        .boxed()
+    }
+
+    fn purge_done(&self, before: DateTime<Utc>, limit: u32) -> BoxFuture<'_, Result<u64, StoreError>> {
+        async move {
+            let done = sqlx::query(
+                "DELETE FROM hookseal_inbox_events WHERE id IN (SELECT id FROM hookseal_inbox_events \
+                 WHERE state = 'done' AND finished_at_us < $1 ORDER BY finished_at_us LIMIT $2)",
+            )
+            .bind(to_micros(before))
+            .bind(i64::from(limit))
+            .execute(&self.pool)
+            .await?;
+            Ok(done.rows_affected())
+        }
+        .boxed()
+    }
+
+    fn counts(&self) -> BoxFuture<'_, Result<Counts, StoreError>> {
+        async move {
+            let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM hookseal_inbox_events GROUP BY state")
+                .fetch_all(&self.pool)
+                .await?;
+            let mut counts = Counts::default();
+            for row in rows {
+                let state: String = row.try_get("state")?;
+                let n: i64 = row.try_get("n")?;
+                counts.add(state.parse().map_err(StoreError::Database)?, u64::try_from(n).unwrap_or(0));
+            }
+            Ok(counts)
+        }
+        .boxed()
+    }
+
+    fn get(&self, id: i64) -> BoxFuture<'_, Result<Option<StoredEvent>, StoreError>> {
+        async move {
+            let row = sqlx::query("SELECT * FROM hookseal_inbox_events WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok(row.map(|row| decode_event!(&row)).transpose()?)
+        }
+        .boxed()
+    }
+
+    fn find(
+        &self,
+        provider: String,
+        idempotency_key: String,
+    ) -> BoxFuture<'_, Result<Option<StoredEvent>, StoreError>> {
+        async move {
+            let row = sqlx::query("SELECT * FROM hookseal_inbox_events WHERE provider = $1 AND idempotency_key = $2")
+                .bind(provider)
+                .bind(idempotency_key)
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok(row.map(|row| decode_event!(&row)).transpose()?)
+        }
+        .boxed()
+    }
+}
+
+/// Marks a claimed event done on `conn` (a transaction's connection, for
+/// transactional handlers); `false` if fenced.
+pub(crate) async fn mark_done(
+    conn: &mut sqlx::PgConnection,
+    id: i64,
+    token: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE hookseal_inbox_events SET state = 'done', finished_at_us = $1, lease_until_us = NULL \
+         WHERE id = $2 AND lease_token = $3 AND state = 'running'",
+    )
+    .bind(to_micros(now))
+    .bind(id)
+    .bind(token)
+    .execute(conn)
+    .await?;
+    Ok(fenced(done))
+}
