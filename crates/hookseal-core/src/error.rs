@@ -14,6 +14,7 @@ use std::fmt;
 /// | [`MissingSignature`](Self::MissingSignature) | `401` | the signature header is absent |
 /// | [`MalformedSignature`](Self::MalformedSignature) | `401` | it is not `sha256=<64 hex>` / `<64 hex>` as the provider writes it |
 /// | [`DuplicateSignature`](Self::DuplicateSignature) | `401` | it appears more than once |
+/// | [`MissingSignedHeader`](Self::MissingSignedHeader) | `401` | a header the signature covers (message id, timestamp) is absent |
 /// | [`SignatureMismatch`](Self::SignatureMismatch) | `401` | no configured secret produced it |
 /// | [`InvalidBody`](Self::InvalidBody) | `400` | authentic, but not UTF-8 JSON of the provider's shape |
 /// | [`EventMismatch`](Self::EventMismatch) | `400` | authentic, but the event header names another event |
@@ -391,6 +392,7 @@ mod tests {
             Error::TimestampTooOld { age_secs: 400, tolerance_secs: 300 },
             Error::TimestampTooNew { ahead_secs: 400, tolerance_secs: 300 },
             Error::MissingTimestamp,
+            Error::MissingSignedHeader { header: "webhook-id" },
             Error::BodyTooLarge { limit: 10 },
         ]
     }
@@ -406,6 +408,7 @@ mod tests {
             Error::TimestampTooOld { .. } => "TimestampTooOld",
             Error::TimestampTooNew { .. } => "TimestampTooNew",
             Error::MissingTimestamp => "MissingTimestamp",
+            Error::MissingSignedHeader { .. } => "MissingSignedHeader",
             Error::BodyTooLarge { .. } => "BodyTooLarge",
         }
     }
