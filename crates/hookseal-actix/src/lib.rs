@@ -2,9 +2,9 @@
 
 mod config;
 mod extract;
-pub mod metrics;
 #[cfg(feature = "inbox")]
 pub mod inbox;
+pub mod metrics;
 pub mod receiver;
 mod rejection;
 #[cfg(feature = "testing")]
