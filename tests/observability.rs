@@ -129,7 +129,11 @@ mod metrics_feature {
             hookseal::actix::metrics::describe();
         });
         let names = described.0.lock().unwrap().clone();
-        let expected = [hookseal::axum::metrics::REQUESTS, hookseal::axum::metrics::VERIFY_SECONDS];
+        let expected = [
+            hookseal::axum::metrics::REQUESTS,
+            hookseal::axum::metrics::HANDLE_SECONDS,
+            hookseal::axum::metrics::VERIFY_SECONDS,
+        ];
         assert_eq!(names, [expected, expected].concat());
         assert_eq!(hookseal::actix::metrics::REQUESTS, "hookseal_webhook_requests_total");
     }

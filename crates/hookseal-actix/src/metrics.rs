@@ -6,11 +6,30 @@
 //! |---|---|---|---|
 //! | [`REQUESTS`] `hookseal_webhook_requests_total` | counter | `provider`, `status` | one per webhook request an extractor handled: `status` is `verified` when your handler runs, else the rejection's HTTP status (`400`, `401`, `408`, `413`, `500`) |
 //! | [`VERIFY_SECONDS`] `hookseal_webhook_verify_seconds` | histogram | `provider` | time spent verifying a received body (signature, parsing, event header, replay window), in seconds |
+//! | [`HANDLE_SECONDS`] `hookseal_webhook_handle_seconds` | histogram | `provider`, `status` | on the routes you wrap with `track`: the time to answer a request (body read, verification and your handler), in seconds, by the response's HTTP status |
 //!
 //! `provider` is the provider's short name (`toran`, …, or your own
-//! provider's `NAME`). Both label sets are small and fixed: nothing from the
-//! request becomes a label. Your handler's own status and latency belong to
-//! your HTTP middleware's metrics.
+//! provider's `NAME`). The label sets are small and fixed: nothing from the
+//! request becomes a label.
+//!
+//! The handler's latency needs the route wrapped (an extractor cannot see
+//! the handler finish): wrap the resource with `track::<P, _>`.
+//!
+//! ```
+//! # #[cfg(feature = "metrics")] {
+//! use actix_web::{App, HttpResponse, middleware::from_fn, web};
+//! use hookseal_actix::{Webhook, metrics};
+//! use hookseal_core::{Secret, Toran, Verifier};
+//!
+//! async fn toran(_: Webhook<Toran>) -> HttpResponse {
+//!     HttpResponse::Ok().finish()
+//! }
+//! let verifier = web::Data::new(Verifier::<Toran>::new(Secret::new("s3cret").unwrap()));
+//! let app = App::new().app_data(verifier).service(
+//!     web::resource("/webhooks/toran").wrap(from_fn(metrics::track::<Toran, _>)).route(web::post().to(toran)),
+//! );
+//! # }
+//! ```
 //!
 //! Call `describe` (with the feature) once at start-up to give an exporter the metrics' help
 //! texts and units (optional).
@@ -21,6 +40,10 @@ pub const REQUESTS: &str = "hookseal_webhook_requests_total";
 /// The verification latency histogram, in seconds: label `provider`.
 pub const VERIFY_SECONDS: &str = "hookseal_webhook_verify_seconds";
 
+/// The time to answer a request on a route wrapped with `track`, in
+/// seconds: labels `provider` and `status` (the response's).
+pub const HANDLE_SECONDS: &str = "hookseal_webhook_handle_seconds";
+
 /// Registers the metrics' descriptions and units with the installed recorder.
 #[cfg(feature = "metrics")]
 pub fn describe() {
@@ -30,16 +53,48 @@ pub fn describe() {
         "Webhook requests handled by hookseal, by provider and status (`verified` or the rejection's HTTP status)"
     );
     metrics::describe_histogram!(
+        HANDLE_SECONDS,
+        metrics::Unit::Seconds,
+        "Time to answer a webhook request (body read, verification, handler), by provider and response status"
+    );
+    metrics::describe_histogram!(
         VERIFY_SECONDS,
         metrics::Unit::Seconds,
         "Time spent verifying a received webhook body (signature, parsing, checks), by provider"
     );
 }
 
+/// Middleware (with `actix_web::middleware::from_fn`) recording
+/// [`HANDLE_SECONDS`] for provider `P`: from the request reaching the
+/// resource to the response your handler (or a rejection) gives.
+///
+/// # Errors
+///
+/// Whatever the wrapped service returns, unchanged.
+#[cfg(feature = "metrics")]
+pub async fn track<P: hookseal_core::Provider, B: actix_web::body::MessageBody>(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<B>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let result = next.call(request).await;
+    let status = match &result {
+        Ok(response) => response.status().as_u16(),
+        Err(err) => err.as_response_error().status_code().as_u16(),
+    };
+    metrics::histogram!(HANDLE_SECONDS, "provider" => P::NAME, "status" => status_label(status))
+        .record(started.elapsed().as_secs_f64());
+    result
+}
+
 /// A status label without allocating for the statuses the extractors answer.
 #[cfg(feature = "metrics")]
 fn status_label(status: u16) -> metrics::SharedString {
     match status {
+        200 => "200".into(),
+        201 => "201".into(),
+        202 => "202".into(),
+        204 => "204".into(),
         400 => "400".into(),
         401 => "401".into(),
         408 => "408".into(),
@@ -228,6 +283,7 @@ mod tests {
             captured(describe),
             [
                 "describe counter hookseal_webhook_requests_total Some(Count) true",
+                "describe histogram hookseal_webhook_handle_seconds Some(Seconds) true",
                 "describe histogram hookseal_webhook_verify_seconds Some(Seconds) true",
             ]
         );

@@ -115,3 +115,31 @@ fn each_request_is_counted_once_by_status_and_verification_is_timed() {
         });
     });
 }
+
+#[::core::prelude::v1::test]
+fn track_times_each_answer_by_provider_and_status() {
+    let capture = Capture::default();
+    let secret = Secret::new("actix-track-secret").unwrap();
+    let verifier = Verifier::<Toran>::new(secret.clone());
+    // Only this metric: the extractor's own (once wired in) are tested above.
+    let handled = || capture.take().into_iter().filter(|l| l.contains("handle_seconds")).collect::<Vec<_>>();
+    metrics::with_local_recorder(&capture, || {
+        actix_web::rt::System::new().block_on(async {
+            let app = test::init_service(
+                App::new().app_data(web::Data::new(verifier)).service(
+                    web::resource("/toran")
+                        .wrap(actix_web::middleware::from_fn(hookseal_actix::metrics::track::<Toran, _>))
+                        .route(web::post().to(|_: Webhook<Toran>| async { HttpResponse::Accepted().finish() })),
+                ),
+            )
+            .await;
+            let request = testing::fresh_request("/toran", Toran, "lead.captured", &secret).unwrap();
+            assert_eq!(test::call_service(&app, request.to_request()).await.status().as_u16(), 202);
+            assert_eq!(handled(), ["histogram hookseal_webhook_handle_seconds{provider=toran,status=202}"]);
+            let other = Secret::new("another-secret").unwrap();
+            let request = testing::fresh_request("/toran", Toran, "lead.captured", &other).unwrap();
+            assert_eq!(test::call_service(&app, request.to_request()).await.status().as_u16(), 401);
+            assert_eq!(handled(), ["histogram hookseal_webhook_handle_seconds{provider=toran,status=401}"]);
+        });
+    });
+}

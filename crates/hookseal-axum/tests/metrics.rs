@@ -6,8 +6,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
 use axum::routing::post;
+use axum::{Router, middleware};
 use hookseal_axum::{Webhook, testing};
 use hookseal_core::{Secret, Toran, Verifier};
 use metrics::{
@@ -99,5 +99,31 @@ fn each_request_is_counted_once_by_status_and_verification_is_timed() {
         big.headers_mut().insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(1024 * 1024));
         assert_eq!(call(big), 413);
         assert_eq!(capture.take(), [rejected(413)]);
+    });
+}
+
+#[test]
+fn track_times_each_answer_by_provider_and_status() {
+    let capture = Capture::default();
+    let secret = Secret::new("axum-track-secret").unwrap();
+    let app = Router::new()
+        .route(
+            "/toran",
+            post(|_: Webhook<Toran>| async { (http::StatusCode::ACCEPTED, "queued") })
+                .route_layer(middleware::from_fn(hookseal_axum::metrics::track::<Toran>)),
+        )
+        .with_state(Verifier::<Toran>::new(secret.clone()));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let call = |request: http::Request<axum::body::Body>| {
+        runtime.block_on(app.clone().oneshot(request)).unwrap().status().as_u16()
+    };
+    // Only this metric: the extractor's own (once wired in) are tested above.
+    let handled = || capture.take().into_iter().filter(|l| l.contains("handle_seconds")).collect::<Vec<_>>();
+    metrics::with_local_recorder(&capture, || {
+        assert_eq!(call(testing::fresh_request("/toran", Toran, "lead.captured", &secret).unwrap()), 202);
+        assert_eq!(handled(), ["histogram hookseal_webhook_handle_seconds{provider=toran,status=202}"]);
+        let other = Secret::new("another-secret").unwrap();
+        assert_eq!(call(testing::fresh_request("/toran", Toran, "lead.captured", &other).unwrap()), 401);
+        assert_eq!(handled(), ["histogram hookseal_webhook_handle_seconds{provider=toran,status=401}"]);
     });
 }

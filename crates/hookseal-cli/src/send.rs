@@ -12,9 +12,10 @@ use crate::{Failure, Outcome, SecretArgs, find_sample, line, read_body};
 
 #[derive(Debug, Args)]
 pub(crate) struct SendArgs {
-    /// The provider to imitate: tocc, toran, zapito, tuco or connectgain.
-    #[arg(long, short)]
-    provider: ProviderId,
+    /// The provider to imitate: tocc, toran, zapito, tuco or connectgain
+    /// (with --event, needed only when several providers have that event).
+    #[arg(long, short, required_unless_present = "event")]
+    provider: Option<ProviderId>,
     /// Where to deliver (plain http and loopback are allowed: this is a development tool).
     #[arg(long)]
     url: String,
@@ -99,12 +100,16 @@ fn response_note(attempt: &Attempt) -> String {
 
 pub(crate) fn run(args: SendArgs) -> Outcome {
     let secret = args.secret.load()?;
-    let provider = args.provider;
     let now = hookseal_core::chrono::Utc::now();
-    let sample = match (&args.what.event, &args.what.body) {
-        (Some(name), _) => Some(find_sample(Some(provider), name)?),
-        (None, Some(_)) => None,
-        (None, None) => Some(samples::test_event(provider)),
+    let (provider, sample) = match (args.provider, &args.what.event, &args.what.body) {
+        (provider, Some(name), _) => {
+            let sample = find_sample(provider, name)?;
+            (sample.provider, Some(sample))
+        }
+        (Some(provider), None, Some(_)) => (provider, None),
+        (Some(provider), None, None) => (provider, Some(samples::test_event(provider))),
+        // clap requires --provider without --event.
+        (None, None, _) => return Err(Failure::from("--provider is needed with --test and --body")),
     };
     let body: Vec<u8> = match (sample, &args.what.body) {
         (Some(sample), _) if args.fresh => fresh_sample(sample, now)?.to_vec(),

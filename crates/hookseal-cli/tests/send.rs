@@ -414,3 +414,26 @@ fn send_dry_run_prints_the_request_as_curl_and_sends_nothing() {
     let nobody = format!("http://{}/x", refused_addr());
     send(ProviderId::Tuco, &nobody, &["--test", "--fresh", "--dry-run"]).assert_success();
 }
+
+#[test]
+fn send_event_finds_the_provider_when_the_event_is_unique() {
+    let endpoint = Endpoint::start(&[200]);
+    let url = endpoint.url("/auto");
+    let out = run(hookseal_with_secret().args(["send", "--url", &url, "--event", "lead.captured"]));
+    out.assert_success();
+    assert_eq!(out.lines().last().unwrap(), &format!("delivered toran lead.captured to {url}"));
+    let hits = endpoint.hits();
+    assert_eq!(hits.len(), 1);
+    check_delivered(
+        ProviderId::Toran,
+        &hits[0],
+        "/auto",
+        samples::find(ProviderId::Toran, "lead.captured").unwrap().body,
+    );
+
+    run(hookseal_with_secret().args(["send", "--url", &url, "--event", "message.sent"]))
+        .assert_failure("event `message.sent` is sent by several providers (tuco, connectgain): pass --provider");
+    run(hookseal_with_secret().args(["send", "--url", &url, "--test"])).assert_usage_error("--provider");
+    run(hookseal_with_secret().args(["send", "--url", &url, "--body", "x.json"])).assert_usage_error("--provider");
+    assert!(endpoint.hits().is_empty());
+}

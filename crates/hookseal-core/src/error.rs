@@ -393,6 +393,7 @@ mod tests {
             Error::TimestampTooOld { age_secs: 400, tolerance_secs: 300 },
             Error::TimestampTooNew { ahead_secs: 400, tolerance_secs: 300 },
             Error::MissingTimestamp,
+            Error::MissingSignedHeader { header: "webhook-id" },
             Error::BodyTooLarge { limit: 10 },
         ]
     }
@@ -409,6 +410,7 @@ mod tests {
             Error::TimestampTooOld { .. } => "TimestampTooOld",
             Error::TimestampTooNew { .. } => "TimestampTooNew",
             Error::MissingTimestamp => "MissingTimestamp",
+            Error::MissingSignedHeader { .. } => "MissingSignedHeader",
             Error::BodyTooLarge { .. } => "BodyTooLarge",
         }
     }

@@ -237,7 +237,7 @@ impl fmt::Display for Attempt {
 impl fmt::Display for DeliveryLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(webhook) = &self.webhook {
-            write!(f, "webhook {:?}: ", one_line(webhook, 80))?;
+            write!(f, "webhook \"{}\": ", one_line(webhook, 80))?;
         }
         write!(f, "{} to {}: {}", one_line(&self.event, 80), crate::redact::url(&self.url), self.outcome)?;
         match &self.skip_reason {

@@ -169,3 +169,17 @@ async fn a_url_put_back_with_credentials_is_still_redacted() {
     assert!(json.contains("https://redacted:redacted@hooks.example.com/x"), "{json}");
     assert_no_credential("mutated log", &format!("{log:#} {json}"));
 }
+
+#[tokio::test]
+async fn display_stays_on_one_line_whatever_the_names_hold() {
+    let config = WebhookConfig::new("crm\n\u{1b}[2J\"x", "https://hooks.example.com/crm")
+        .for_target(ProviderId::Tocc)
+        .events(["*"])
+        .secret(secret())
+        .active(false);
+    let log = local_sender().dispatch_json(&config, samples::test_event(ProviderId::Tocc).body).await.unwrap();
+    let shown = log.to_string();
+    assert_eq!(shown.lines().count(), 1, "{shown}");
+    assert!(shown.starts_with(r#"webhook "crm\n\u{1b}[2J"x": lead.new to "#), "{shown}");
+    assert!(!shown.chars().any(char::is_control), "{shown:?}");
+}
