@@ -318,9 +318,10 @@ where
             let body = actix_web::rt::time::timeout(after, read_body(req.headers(), payload, limit))
                 .await
                 .map_err(|_elapsed| WebhookRejection::Timeout { after })??;
-            Ok(check(verifier, &ActixHeaders(req.headers()), body)?)
+            Ok(crate::metrics::verify(P::NAME, || check(verifier, &ActixHeaders(req.headers()), body))?)
         };
         outcome.await.map_err(|rejection: WebhookRejection| {
+            crate::metrics::rejected(P::NAME, rejection.status().as_u16());
             #[cfg(feature = "tracing")]
             tracing::warn!(
                 provider = P::NAME,

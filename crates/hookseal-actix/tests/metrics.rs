@@ -74,7 +74,6 @@ async fn ok(_: Webhook<Toran>) -> HttpResponse {
 }
 
 #[::core::prelude::v1::test]
-#[ignore = "needs the two crate::metrics calls in extract.rs (wired at merge); un-ignore then"]
 fn each_request_is_counted_once_by_status_and_verification_is_timed() {
     let capture = Capture::default();
     let secret = Secret::new("actix-metrics-secret").unwrap();

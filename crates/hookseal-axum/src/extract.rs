@@ -262,7 +262,7 @@ where
 {
     let verifier = Verifier::<P>::from_ref(state);
     let (parts, body) = read_body(req, verifier.max_body()).await;
-    let checked = body.and_then(|body| Ok(check(&verifier, &parts.headers, body)?));
+    let checked = body.and_then(|body| Ok(crate::metrics::verify(P::NAME, || check(&verifier, &parts.headers, body))?));
     checked.map_err(|rejection| {
         reject(rejection, &RejectionContext { provider: P::NAME, method: &parts.method, path: parts.uri.path() })
     })
@@ -411,6 +411,7 @@ fn classify(err: &axum::Error) -> WebhookRejection {
 /// Turns a rejection into the extractor's rejection type, logging it with the
 /// `tracing` feature (`Display` of a rejection never contains a secret).
 fn reject<R: FromRejection>(rejection: WebhookRejection, context: &RejectionContext<'_>) -> R {
+    crate::metrics::rejected(context.provider, rejection.status().as_u16());
     #[cfg(feature = "tracing")]
     tracing::warn!(
         provider = context.provider,

@@ -100,10 +100,6 @@ fn status_label(status: u16) -> metrics::SharedString {
 /// Counts a refused request by its status: called for every rejection, in
 /// verification or before it (body over the limit, read timeout, unreadable
 /// body, no verifier registered).
-#[cfg_attr(
-    not(all(test, feature = "metrics")),
-    expect(dead_code, reason = "called from extract.rs once wired in at merge")
-)]
 pub(crate) fn rejected(provider: &'static str, status: u16) {
     #[cfg(feature = "metrics")]
     metrics::counter!(REQUESTS, "provider" => provider, "status" => status_label(status)).increment(1);
@@ -115,10 +111,6 @@ pub(crate) fn rejected(provider: &'static str, status: u16) {
 /// long it took, counts the request as `verified` if it passed, and returns
 /// its result. (A failure is counted by [`rejected`], which every rejection
 /// goes through.)
-#[cfg_attr(
-    not(all(test, feature = "metrics")),
-    expect(dead_code, reason = "called from extract.rs once wired in at merge")
-)]
 pub(crate) fn verify<T>(
     provider: &'static str,
     check: impl FnOnce() -> Result<T, hookseal_core::Error>,

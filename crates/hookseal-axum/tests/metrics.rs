@@ -72,7 +72,6 @@ fn rejected(status: u16) -> String {
 }
 
 #[test]
-#[ignore = "needs the two crate::metrics calls in extract.rs (wired at merge); un-ignore then"]
 fn each_request_is_counted_once_by_status_and_verification_is_timed() {
     let capture = Capture::default();
     let secret = Secret::new("axum-metrics-secret").unwrap();
