@@ -57,7 +57,7 @@ use crate::{Tagged, VerifiedBody, WebhookRejection};
 /// Needs a `Verifier<P>` and an [`Inbox`] in `app_data` (each either bare or
 /// in `web::Data`). The field is the [`Receipt`] (see [`Tagged`] for why
 /// rustdoc shows a longer type).
-pub struct Inboxed<P: Provider>(pub <Receipt as Tagged<P>>::Is);
+pub struct Inboxed<P: Provider>(pub <Receipt as Tagged<P, WebhookRejection>>::Is);
 
 impl<P: Provider> fmt::Debug for Inboxed<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -155,8 +155,11 @@ impl<P: Provider> FromRequest for Inboxed<P> {
         let req = req.clone();
         Box::pin(async move {
             let VerifiedBody(body) = verified.await?;
-            let verifier = app_data::<Verifier<P>>(&req)
-                .ok_or(InboxRejection::Webhook(WebhookRejection::MissingVerifier { provider: P::NAME }))?;
+            let verifier =
+                app_data::<Verifier<P>>(&req).ok_or(InboxRejection::Webhook(WebhookRejection::MissingVerifier {
+                    provider: P::NAME,
+                    verifier: std::any::type_name::<Verifier<P>>(),
+                }))?;
             let inbox = app_data::<Inbox>(&req).ok_or(InboxRejection::MissingInbox)?;
             let headers: Vec<(&str, &[u8])> =
                 req.headers().iter().map(|(name, value)| (name.as_str(), value.as_bytes())).collect();
