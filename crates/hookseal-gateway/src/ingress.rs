@@ -1,0 +1,243 @@
+//! The receiving side: verify each provider's requests, store them, answer.
+
+use std::fmt;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use hookseal_core::env::ProviderSecrets;
+use hookseal_core::{ConnectGain, DEFAULT_BODY_LIMIT, Provider, ProviderId, Tocc, Toran, Tuco, Verifier, Zapito};
+use hookseal_inbox::{Inbox, keep_headers};
+use http::{HeaderMap, StatusCode};
+use tokio::sync::Notify;
+
+/// The providers a gateway serves, by the names their events are stored under.
+pub const PROVIDERS: [&str; 5] = ["tocc", "toran", "zapito", "tuco", "connectgain"];
+
+/// What happened to one request, as handed to [`Ingress::on_received`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Received {
+    /// Verified and stored (committed) for the first time; answered `200`.
+    Stored {
+        /// The provider.
+        provider: &'static str,
+        /// The event name.
+        event: String,
+        /// The idempotency key.
+        key: String,
+        /// The stored event's id.
+        id: i64,
+    },
+    /// A redelivery of an event already stored; answered `200`, not stored again.
+    Duplicate {
+        /// The provider.
+        provider: &'static str,
+        /// The event name.
+        event: String,
+        /// The idempotency key.
+        key: String,
+        /// The stored event's id.
+        id: i64,
+        /// How many times it has been received.
+        times_seen: i64,
+    },
+    /// Authentic, but the body did not parse: stored dead-lettered, answered `200`.
+    DeadLettered {
+        /// The provider.
+        provider: &'static str,
+        /// The stored event's id.
+        id: i64,
+    },
+    /// Refused (`401`, `400`, `413`): nothing stored.
+    Rejected {
+        /// The provider.
+        provider: &'static str,
+        /// The status answered.
+        status: u16,
+        /// Why (never a secret).
+        reason: String,
+    },
+    /// The store could not take it: answered `503` so that the provider retries.
+    Unavailable {
+        /// The provider.
+        provider: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+type Observer = Arc<dyn Fn(&Received) + Send + Sync>;
+
+struct Verifiers {
+    tocc: Verifier<Tocc>,
+    toran: Verifier<Toran>,
+    zapito: Verifier<Zapito>,
+    tuco: Verifier<Tuco>,
+    connectgain: Verifier<ConnectGain>,
+}
+
+struct Shared {
+    inbox: Inbox,
+    verifiers: Verifiers,
+    observer: Option<Observer>,
+    wake: Option<Arc<Notify>>,
+}
+
+/// The gateway's public listener: `POST /webhooks/{provider}` for the five
+/// providers, each verified with its own secrets, stored durably (with the
+/// request's headers, credentials left out) before it is answered.
+///
+/// `200` means committed (a redelivery is `200` too, and not stored again; an
+/// authentic body that does not parse is stored dead-lettered and `200`);
+/// `401`/`400`/`413` for what verification refuses; `503` when the store
+/// cannot take it, so that the providers that retry do.
+#[must_use]
+pub struct Ingress {
+    shared: Shared,
+    body_limit: usize,
+}
+
+impl Ingress {
+    /// An ingress storing into `inbox`, each provider verified with its own
+    /// secrets (several during a rotation), with the default body limit (1 MiB).
+    ///
+    /// # Panics
+    ///
+    /// Never: [`ProviderSecrets`] holds at least one secret per provider.
+    pub fn from_secrets(inbox: Inbox, secrets: &ProviderSecrets) -> Self {
+        fn verifier<P: Provider>(secrets: &ProviderSecrets, provider: ProviderId) -> Verifier<P> {
+            Verifier::with_secrets(secrets.get(provider).iter().cloned())
+                .expect("ProviderSecrets holds at least one secret per provider")
+        }
+        Self {
+            shared: Shared {
+                inbox,
+                verifiers: Verifiers {
+                    tocc: verifier(secrets, ProviderId::Tocc),
+                    toran: verifier(secrets, ProviderId::Toran),
+                    zapito: verifier(secrets, ProviderId::Zapito),
+                    tuco: verifier(secrets, ProviderId::Tuco),
+                    connectgain: verifier(secrets, ProviderId::ConnectGain),
+                },
+                observer: None,
+                wake: None,
+            },
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+
+    /// Refuses bodies over `bytes` with `413`.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        let v = &mut self.shared.verifiers;
+        v.tocc = v.tocc.clone().body_limit(bytes);
+        v.toran = v.toran.clone().body_limit(bytes);
+        v.zapito = v.zapito.clone().body_limit(bytes);
+        v.tuco = v.tuco.clone().body_limit(bytes);
+        v.connectgain = v.connectgain.clone().body_limit(bytes);
+        self
+    }
+
+    /// Calls `observer` with what happened to every request (before it is answered: keep it quick).
+    pub fn on_received(mut self, observer: impl Fn(&Received) + Send + Sync + 'static) -> Self {
+        self.shared.observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// Notifies `wake` after each newly stored event (a forwarding worker's
+    /// [`waker`](hookseal_inbox::AnyWorker::waker), so it need not wait for its next poll).
+    pub fn wake(mut self, wake: Arc<Notify>) -> Self {
+        self.shared.wake = Some(wake);
+        self
+    }
+
+    /// The router.
+    pub fn router(self) -> Router {
+        let shared = Arc::new(self.shared);
+        Router::new()
+            .route("/webhooks/tocc", post(receive::<Tocc>))
+            .route("/webhooks/toran", post(receive::<Toran>))
+            .route("/webhooks/zapito", post(receive::<Zapito>))
+            .route("/webhooks/tuco", post(receive::<Tuco>))
+            .route("/webhooks/connectgain", post(receive::<ConnectGain>))
+            .route("/webhooks/{provider}", post(unknown_provider))
+            .fallback(not_found)
+            .layer(DefaultBodyLimit::max(self.body_limit))
+            .with_state(shared)
+    }
+}
+
+impl fmt::Debug for Ingress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ingress").field("body_limit", &self.body_limit).finish_non_exhaustive()
+    }
+}
+
+trait Pick: Provider + Sized {
+    fn pick(verifiers: &Verifiers) -> &Verifier<Self>;
+}
+
+macro_rules! pick {
+    ($($field:ident: $provider:ty),*) => {$(
+        impl Pick for $provider {
+            fn pick(verifiers: &Verifiers) -> &Verifier<Self> {
+                &verifiers.$field
+            }
+        }
+    )*};
+}
+
+pick!(tocc: Tocc, toran: Toran, zapito: Zapito, tuco: Tuco, connectgain: ConnectGain);
+
+async fn receive<P: Pick>(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let observe = |what: Received| {
+        if let Some(observer) = &shared.observer {
+            observer(&what);
+        }
+    };
+    let mut row = match shared.inbox.prepare(P::pick(&shared.verifiers), &headers, &body) {
+        Ok(row) => row,
+        Err(err) => {
+            let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            observe(Received::Rejected { provider: P::NAME, status: status.as_u16(), reason: err.to_string() });
+            return (status, err.to_string()).into_response();
+        }
+    };
+    row.headers = keep_headers(headers.iter().map(|(name, value)| (name.as_str(), value.as_bytes())));
+    let dead = row.dead_letter.is_some();
+    let (event, key) = (row.event_name.clone(), row.idempotency_key.clone());
+    match shared.inbox.ingest(row).await {
+        Ok(done) => {
+            if done.inserted {
+                if let Some(wake) = &shared.wake {
+                    wake.notify_one();
+                }
+            }
+            observe(match (done.inserted, dead) {
+                (true, true) => Received::DeadLettered { provider: P::NAME, id: done.id },
+                (true, false) => Received::Stored { provider: P::NAME, event, key, id: done.id },
+                (false, _) => {
+                    Received::Duplicate { provider: P::NAME, event, key, id: done.id, times_seen: done.times_seen }
+                }
+            });
+            let text = if done.inserted { "stored\n" } else { "duplicate, already stored\n" };
+            (StatusCode::OK, text).into_response()
+        }
+        Err(err) => {
+            observe(Received::Unavailable { provider: P::NAME, reason: err.to_string() });
+            (StatusCode::SERVICE_UNAVAILABLE, err.public_message()).into_response()
+        }
+    }
+}
+
+async fn unknown_provider() -> (StatusCode, &'static str) {
+    (StatusCode::NOT_FOUND, "unknown provider")
+}
+
+async fn not_found() -> (StatusCode, &'static str) {
+    (StatusCode::NOT_FOUND, "not found")
+}
