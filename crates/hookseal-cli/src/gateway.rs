@@ -12,7 +12,8 @@ use std::time::Duration;
 use clap::Args;
 use hookseal_core::env::ProviderSecrets;
 use hookseal_gateway::{
-    DEFAULT_ATTEMPTS, DEFAULT_CONCURRENCY, DEFAULT_STORE, FORWARD_SECRET_VAR, ForwardSettings, Forwarder, Ingress, Received,
+    DEFAULT_ATTEMPTS, DEFAULT_CONCURRENCY, DEFAULT_STORE, FORWARD_SECRET_VAR, ForwardSettings, Forwarder, Ingress,
+    Received,
 };
 use hookseal_inbox::{AttemptOutcome, Inbox, Settled};
 
@@ -98,9 +99,9 @@ fn print_received(received: &Received) {
         Received::Stored { provider, event, key, id } => {
             line(format_args!("{t} stored {provider} {event} id={id} idempotency_key={key}"))
         }
-        Received::Duplicate { provider, event, key, id, times_seen } => line(format_args!(
-            "{t} duplicate {provider} {event} id={id} idempotency_key={key} times_seen={times_seen}"
-        )),
+        Received::Duplicate { provider, event, key, id, times_seen } => {
+            line(format_args!("{t} duplicate {provider} {event} id={id} idempotency_key={key} times_seen={times_seen}"))
+        }
         Received::DeadLettered { provider, id } => {
             line(format_args!("{t} dead {provider} id={id}: authentic but the body did not parse (stored)"))
         }
@@ -142,7 +143,9 @@ pub(crate) async fn dashboard(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Outcome {
     if !addr.ip().is_loopback() && token.as_deref().is_none_or(str::is_empty) {
-        return Err(Failure(format!("--ui {addr} is not a loopback address: it needs --ui-token (or HOOKSEAL_UI_TOKEN)")));
+        return Err(Failure(format!(
+            "--ui {addr} is not a loopback address: it needs --ui-token (or HOOKSEAL_UI_TOKEN)"
+        )));
     }
     let _ = (inbox, shutdown);
     Err(Failure::from("the dashboard is not part of this build (hookseal-dashboard)"))

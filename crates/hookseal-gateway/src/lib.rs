@@ -124,7 +124,12 @@ pub fn forwarding(inbox: Inbox, settings: &ForwardSettings) -> AnyWorker {
 
 /// Runs `worker`, forwarding each event with `forwarder`, until `shutdown`;
 /// then lets forwards in flight finish within `grace` and gives the rest back.
-pub async fn run_forwarder(worker: AnyWorker, forwarder: Forwarder, shutdown: impl Future<Output = ()>, grace: Duration) {
+pub async fn run_forwarder(
+    worker: AnyWorker,
+    forwarder: Forwarder,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) {
     let forwarder = Arc::new(forwarder);
     let handler = move |job: hookseal_inbox::AnyJob| {
         let forwarder = Arc::clone(&forwarder);
