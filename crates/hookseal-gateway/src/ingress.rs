@@ -212,10 +212,8 @@ async fn receive<P: Pick>(State(shared): State<Arc<Shared>>, headers: HeaderMap,
     let (event, key) = (row.event_name.clone(), row.idempotency_key.clone());
     match shared.inbox.ingest(row).await {
         Ok(done) => {
-            if done.inserted {
-                if let Some(wake) = &shared.wake {
-                    wake.notify_one();
-                }
+            if let (true, Some(wake)) = (done.inserted, &shared.wake) {
+                wake.notify_one();
             }
             observe(match (done.inserted, dead) {
                 (true, true) => Received::DeadLettered { provider: P::NAME, id: done.id },
