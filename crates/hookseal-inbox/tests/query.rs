@@ -331,6 +331,33 @@ async fn shutdown_lets_in_flight_finish<S: Store + Clone>(store: S) {
     assert_eq!(inbox.get(id).await.unwrap().unwrap().state, State::Done);
 }
 
+async fn typed_worker_records_attempts_too<S: Store + Clone>(store: S) {
+    let clock = ManualClock::new(t0());
+    let inbox = inbox(&store, &clock);
+    let body = common::lead("lead-typed");
+    let id = inbox
+        .accept(&toran(), &common::signed::<hookseal_core::Toran>(&body, "lead.captured"), &body)
+        .await
+        .unwrap()
+        .id;
+    let worker = hookseal_inbox::Worker::<hookseal_core::Toran>::new(inbox.clone())
+        .backoff(Backoff::new(Duration::from_secs(1), Duration::from_secs(1)).seeded(3));
+    let fail = worker.run_once(|_job| async { Err::<(), HandlerError>("downstream said no".into()) }).await.unwrap();
+    assert_eq!(fail.retried, 1);
+    clock.advance(Duration::from_secs(2));
+    let ok = worker.run_once(|_job| async { Ok::<(), HandlerError>(()) }).await.unwrap();
+    assert_eq!(ok.done, 1);
+    let history = inbox.attempts(id).await.unwrap();
+    let got: Vec<_> = history.iter().map(|a| (a.attempt, a.outcome, a.error.clone(), a.started_at)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, AttemptOutcome::Retry, Some("downstream said no".to_owned()), t0()),
+            (2, AttemptOutcome::Done, None, t0() + chrono::TimeDelta::seconds(2)),
+        ]
+    );
+}
+
 macro_rules! suite {
     ($backend:ident: $($test:ident),* $(,)?) => {
         mod $backend {
@@ -363,4 +390,5 @@ suites!(
     any_worker_serves_every_provider,
     shutdown_gives_unfinished_events_back,
     shutdown_lets_in_flight_finish,
+    typed_worker_records_attempts_too,
 );
