@@ -151,6 +151,30 @@ pub(crate) async fn dashboard(
     Err(Failure::from("the dashboard is not part of this build (hookseal-dashboard)"))
 }
 
+/// The variable holding a ready scheme's secrets: `HOOKSEAL_SECRET_GITHUB`, `…_STRIPE`, `…_STANDARD_WEBHOOKS`.
+fn scheme_var(name: &str) -> String {
+    format!("HOOKSEAL_SECRET_{}", name.to_ascii_uppercase().replace('-', "_"))
+}
+
+/// The ready schemes to serve: those whose variable is set (several secrets separated by whitespace).
+fn scheme_secrets() -> Result<Vec<(&'static str, Vec<hookseal_core::Secret>)>, Failure> {
+    let mut found = Vec::new();
+    for name in hookseal_gateway::SCHEMES {
+        let var = scheme_var(name);
+        let text = match std::env::var(&var) {
+            Ok(text) => text,
+            Err(std::env::VarError::NotPresent) => continue,
+            Err(std::env::VarError::NotUnicode(_)) => return Err(Failure(format!("{var} is not valid Unicode"))),
+        };
+        let secrets = text
+            .split_whitespace()
+            .map(|s| hookseal_core::Secret::new(s).map_err(|_| Failure(format!("{var} holds an empty secret"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        found.push((name, secrets));
+    }
+    Ok(found)
+}
+
 /// The forwarding secret, from the environment.
 fn forward_secret() -> Result<String, Failure> {
     match std::env::var(FORWARD_SECRET_VAR) {
@@ -178,11 +202,18 @@ pub(crate) fn run(listen: Listen, args: GatewayArgs) -> Outcome {
         settings.backoff_cap = args.backoff_cap;
         settings.concurrency = args.concurrency;
         settings.timeout = args.timeout;
-        let mut worker = hookseal_gateway::forwarding(inbox.clone(), &settings);
+        let mut ingress = Ingress::from_secrets(inbox.clone(), &listen.secrets).body_limit(listen.max_body);
+        let mut served: Vec<String> = hookseal_gateway::PROVIDERS.iter().map(|p| (*p).to_owned()).collect();
+        for (name, secrets) in scheme_secrets()? {
+            if !ingress.with_scheme(name, secrets) {
+                return Err(Failure(format!("{} holds no usable secret for {name}", scheme_var(name))));
+            }
+            served.push(name.to_owned());
+        }
+        let mut worker = hookseal_gateway::forwarding_for(inbox.clone(), &settings, served.clone());
         if !listen.quiet {
             worker = worker.on_settled(print_settled);
         }
-        let mut ingress = Ingress::from_secrets(inbox.clone(), &listen.secrets).body_limit(listen.max_body);
         if forwarder.is_some() {
             ingress = ingress.wake(worker.waker());
         }
@@ -218,9 +249,9 @@ pub(crate) fn run(listen: Listen, args: GatewayArgs) -> Outcome {
         });
         let to = forwarding.as_ref().map_or_else(String::new, |(url, _)| format!(", forwarding to {url}"));
         line(format_args!(
-            "{} listening on http://{local}/webhooks/{{tocc,toran,zapito,tuco,connectgain}}, storing in {}{to} \
-             (Ctrl-C to stop)",
+            "{} listening on http://{local}/webhooks/{{{}}}, storing in {}{to} (Ctrl-C to stop)",
             now(),
+            served.join(","),
             shown_store(&store)
         ))?;
         let mut ui_failed = None;

@@ -9,13 +9,18 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use hookseal_core::env::ProviderSecrets;
-use hookseal_core::{ConnectGain, DEFAULT_BODY_LIMIT, Provider, ProviderId, Tocc, Toran, Tuco, Verifier, Zapito};
+use hookseal_core::{
+    ConnectGain, DEFAULT_BODY_LIMIT, GitHub, Provider, ProviderId, Secret, StandardWebhooks, Stripe, Tocc, Toran, Tuco,
+    Verifier, Zapito,
+};
 use hookseal_inbox::{Inbox, keep_headers};
 use http::{HeaderMap, StatusCode};
 use tokio::sync::Notify;
 
 /// The providers a gateway serves, by the names their events are stored under.
 pub const PROVIDERS: [&str; 5] = ["tocc", "toran", "zapito", "tuco", "connectgain"];
+/// The ready schemes a gateway can also serve (at `/webhooks/{name}`, once given a secret).
+pub const SCHEMES: [&str; 3] = ["standard-webhooks", "github", "stripe"];
 
 /// What happened to one request, as handed to [`Ingress::on_received`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +83,9 @@ struct Verifiers {
     zapito: Verifier<Zapito>,
     tuco: Verifier<Tuco>,
     connectgain: Verifier<ConnectGain>,
+    standard_webhooks: Option<Verifier<StandardWebhooks>>,
+    github: Option<Verifier<GitHub>>,
+    stripe: Option<Verifier<Stripe>>,
 }
 
 struct Shared {
@@ -88,7 +96,8 @@ struct Shared {
 }
 
 /// The gateway's public listener: `POST /webhooks/{provider}` for the five
-/// providers, each verified with its own secrets, stored durably (with the
+/// providers (and the ready schemes given a secret with [`with_scheme`](Self::with_scheme)),
+/// each verified with its own secrets, stored durably (with the
 /// request's headers, credentials left out) before it is answered.
 ///
 /// `200` means committed (a redelivery is `200` too, and not stored again; an
@@ -122,6 +131,9 @@ impl Ingress {
                     zapito: verifier(secrets, ProviderId::Zapito),
                     tuco: verifier(secrets, ProviderId::Tuco),
                     connectgain: verifier(secrets, ProviderId::ConnectGain),
+                    standard_webhooks: None,
+                    github: None,
+                    stripe: None,
                 },
                 observer: None,
                 wake: None,
@@ -139,7 +151,32 @@ impl Ingress {
         v.zapito = v.zapito.clone().body_limit(bytes);
         v.tuco = v.tuco.clone().body_limit(bytes);
         v.connectgain = v.connectgain.clone().body_limit(bytes);
+        v.standard_webhooks = v.standard_webhooks.take().map(|v| v.body_limit(bytes));
+        v.github = v.github.take().map(|v| v.body_limit(bytes));
+        v.stripe = v.stripe.take().map(|v| v.body_limit(bytes));
         self
+    }
+
+    /// Also serves the ready scheme `name` (`standard-webhooks`, `github` or
+    /// `stripe`) at `/webhooks/{name}`, verified with `secrets` (several during
+    /// a rotation). Its events are stored under `name`. `false` for another
+    /// name or no secrets.
+    pub fn with_scheme(&mut self, name: &str, secrets: Vec<Secret>) -> bool {
+        let limit = self.body_limit;
+        let v = &mut self.shared.verifiers;
+        match name {
+            "standard-webhooks" => {
+                v.standard_webhooks = Verifier::with_secrets(secrets).ok().map(|v| v.body_limit(limit))
+            }
+            "github" => v.github = Verifier::with_secrets(secrets).ok().map(|v| v.body_limit(limit)),
+            "stripe" => v.stripe = Verifier::with_secrets(secrets).ok().map(|v| v.body_limit(limit)),
+            _ => return false,
+        }
+        match name {
+            "standard-webhooks" => v.standard_webhooks.is_some(),
+            "github" => v.github.is_some(),
+            _ => v.stripe.is_some(),
+        }
     }
 
     /// Calls `observer` with what happened to every request (before it is answered: keep it quick).
@@ -164,6 +201,9 @@ impl Ingress {
             .route("/webhooks/zapito", post(receive::<Zapito>))
             .route("/webhooks/tuco", post(receive::<Tuco>))
             .route("/webhooks/connectgain", post(receive::<ConnectGain>))
+            .route("/webhooks/standard-webhooks", post(receive::<StandardWebhooks>))
+            .route("/webhooks/github", post(receive::<GitHub>))
+            .route("/webhooks/stripe", post(receive::<Stripe>))
             .route("/webhooks/{provider}", post(unknown_provider))
             .fallback(not_found)
             .layer(DefaultBodyLimit::max(self.body_limit))
@@ -178,20 +218,31 @@ impl fmt::Debug for Ingress {
 }
 
 trait Pick: Provider + Sized {
-    fn pick(verifiers: &Verifiers) -> &Verifier<Self>;
+    fn pick(verifiers: &Verifiers) -> Option<&Verifier<Self>>;
 }
 
 macro_rules! pick {
     ($($field:ident: $provider:ty),*) => {$(
         impl Pick for $provider {
-            fn pick(verifiers: &Verifiers) -> &Verifier<Self> {
-                &verifiers.$field
+            fn pick(verifiers: &Verifiers) -> Option<&Verifier<Self>> {
+                Some(&verifiers.$field)
+            }
+        }
+    )*};
+}
+
+macro_rules! pick_scheme {
+    ($($field:ident: $provider:ty),*) => {$(
+        impl Pick for $provider {
+            fn pick(verifiers: &Verifiers) -> Option<&Verifier<Self>> {
+                verifiers.$field.as_ref()
             }
         }
     )*};
 }
 
 pick!(tocc: Tocc, toran: Toran, zapito: Zapito, tuco: Tuco, connectgain: ConnectGain);
+pick_scheme!(standard_webhooks: StandardWebhooks, github: GitHub, stripe: Stripe);
 
 async fn receive<P: Pick>(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let observe = |what: Received| {
@@ -199,7 +250,10 @@ async fn receive<P: Pick>(State(shared): State<Arc<Shared>>, headers: HeaderMap,
             observer(&what);
         }
     };
-    let mut row = match shared.inbox.prepare(P::pick(&shared.verifiers), &headers, &body) {
+    let Some(verifier) = P::pick(&shared.verifiers) else {
+        return (StatusCode::NOT_FOUND, "unknown provider").into_response();
+    };
+    let mut row = match shared.inbox.prepare(verifier, &headers, &body) {
         Ok(row) => row,
         Err(err) => {
             let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);

@@ -47,7 +47,7 @@ pub use forward::{
     DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, EVENT_HEADER,
     FORWARD_SECRET_VAR, ForwardError, Forwarder, KEY_HEADER, PROVIDER_HEADER, webhook_id,
 };
-pub use ingress::{Ingress, PROVIDERS, Received};
+pub use ingress::{Ingress, PROVIDERS, Received, SCHEMES};
 
 /// The store used when `--forward-to` is given without `--store`.
 pub const DEFAULT_STORE: &str = "sqlite://hookseal.db";
@@ -114,7 +114,16 @@ impl ForwardSettings {
 /// Give its [`waker`](AnyWorker::waker) to the [`Ingress`], and set
 /// [`on_settled`](AnyWorker::on_settled) for a line per attempt.
 pub fn forwarding(inbox: Inbox, settings: &ForwardSettings) -> AnyWorker {
-    AnyWorker::new(inbox, PROVIDERS)
+    forwarding_for(inbox, settings, PROVIDERS)
+}
+
+/// [`forwarding`] for the events of `providers` (the five and the schemes the [`Ingress`] serves).
+pub fn forwarding_for<S: Into<String>>(
+    inbox: Inbox,
+    settings: &ForwardSettings,
+    providers: impl IntoIterator<Item = S>,
+) -> AnyWorker {
+    AnyWorker::new(inbox, providers)
         .max_attempts(settings.attempts)
         .backoff(Backoff::new(settings.backoff_base, settings.backoff_cap))
         .concurrency(settings.concurrency)

@@ -183,3 +183,36 @@ fn webhook_ids_are_stable_and_distinct() {
     assert_ne!(webhook_id("to", "rank:1"), webhook_id("toran", "k:1"));
     assert!(!a.contains('.'));
 }
+
+#[tokio::test]
+async fn a_ready_scheme_is_served_once_given_a_secret() {
+    use hookseal_core::{Message, Scheme};
+    let body = br#"{"zen":"Keep it logically awesome.","hook_id":1}"#;
+    let signer = Signer::for_scheme(&Secret::new("gh-secret").unwrap(), Scheme::GITHUB).unwrap();
+    let github = |body: &[u8]| {
+        let message = Message { id: Some("delivery-42"), timestamp: None, event: Some("ping") };
+        let mut request = Request::post("/webhooks/github");
+        for (name, value) in signer.headers(body, &message) {
+            request = request.header(name, value);
+        }
+        request.body(Body::from(body.to_vec())).unwrap()
+    };
+    let inbox = Inbox::new(MemoryStore::new());
+    // Without a secret the route is not served.
+    let plain = Ingress::from_secrets(inbox.clone(), &secrets()).router();
+    assert_eq!(call(&plain, github(body)).await.0, StatusCode::NOT_FOUND);
+
+    let mut ingress = Ingress::from_secrets(inbox.clone(), &secrets());
+    assert!(ingress.with_scheme("github", vec![Secret::new("gh-secret").unwrap()]));
+    assert!(!ingress.with_scheme("nope", vec![Secret::new("x").unwrap()]));
+    let app = ingress.router();
+    assert_eq!(call(&app, github(body)).await, (StatusCode::OK, "stored\n".into()));
+    let mut forged = body.to_vec();
+    forged[3] ^= 1;
+    let mut bad = github(body);
+    *bad.body_mut() = Body::from(forged);
+    assert_eq!(call(&app, bad).await.0, StatusCode::UNAUTHORIZED);
+    let listed = inbox.list(hookseal_inbox::ListQuery::new().provider("github")).await.unwrap();
+    assert_eq!(listed.events.len(), 1);
+    assert_eq!(inbox.get(listed.events[0].id).await.unwrap().unwrap().body, body.to_vec());
+}
