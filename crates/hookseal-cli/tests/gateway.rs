@@ -170,8 +170,18 @@ struct Downstream {
 
 impl Downstream {
     fn start(refuse_first: u32) -> Self {
-        let proc =
-            Proc::spawn(Command::new(python()).arg(DOWNSTREAM).arg(FORWARD_SECRET).arg(refuse_first.to_string()));
+        Self::start_slow(refuse_first, 0.0)
+    }
+
+    /// A downstream whose every answer takes `delay` seconds.
+    fn start_slow(refuse_first: u32, delay: f64) -> Self {
+        let proc = Proc::spawn(
+            Command::new(python())
+                .arg(DOWNSTREAM)
+                .arg(FORWARD_SECRET)
+                .arg(refuse_first.to_string())
+                .arg(delay.to_string()),
+        );
         let port = proc.wait_line("the downstream's port", |l| l.trim().parse::<u16>().ok().map(|p| p.to_string()));
         Self { _proc: proc, url: format!("http://127.0.0.1:{port}/hook") }
     }
@@ -335,8 +345,9 @@ fn forwards_until_accepted_and_never_again_after_redelivery() {
 fn sigkill_mid_stream_then_restart_loses_nothing_acknowledged() {
     let rt = runtime();
     let dir = TempDir::new();
-    let downstream = Downstream::start(0);
-    let (mut gw, url) = gateway(&dir.store(), &downstream.url, &[]);
+    // Each answer takes 200 ms, so forwards are in flight when the gateway is killed.
+    let downstream = Downstream::start_slow(0, 0.2);
+    let (mut gw, url) = gateway(&dir.store(), &downstream.url, &["--concurrency", "4"]);
     let mut acknowledged = Vec::new();
     let mut n = 0;
     // Deliver until 15 are acknowledged, then SIGKILL the gateway mid-stream (forwards in flight).
@@ -348,6 +359,10 @@ fn sigkill_mid_stream_then_restart_loses_nothing_acknowledged() {
         }
     }
     gw.sigkill();
+    // Killed mid-stream: some acknowledged events were not done (some running, their leases held by a dead process).
+    let frozen = &inbox_json(&dir.store(), &["stats"])[0];
+    assert!(frozen["done"].as_u64().unwrap() < 15, "the kill came before the forwarding finished: {frozen}");
+    assert_eq!(frozen["total"], 15, "every acknowledged event is stored: {frozen}");
     let (gw2, url2) = gateway(&dir.store(), &downstream.url, &[]);
     for _ in 0..10 {
         let id = format!("lead-k{n:03}-{}", unique("k"));

@@ -2,7 +2,7 @@
 with the `standardwebhooks` library, refuses each message's first N
 deliveries, and counts what it accepts.
 
-    python downstream.py SECRET REFUSE_FIRST
+    python downstream.py SECRET REFUSE_FIRST [DELAY_SECONDS]
 
 Prints the port it listens on (127.0.0.1, chosen by the OS) as its first
 line. GET /stats answers the counts as JSON.
@@ -11,12 +11,15 @@ line. GET /stats answers the counts as JSON.
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import standardwebhooks
 
 SECRET = sys.argv[1]
 REFUSE_FIRST = int(sys.argv[2])
+# How long each answer takes (an app doing work): keeps forwards in flight.
+DELAY = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
 HOOK = standardwebhooks.Webhook(SECRET)
 
 lock = threading.Lock()
@@ -78,6 +81,8 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 refuse = False
                 accepted[key] = accepted.get(key, 0) + 1
+        if DELAY:
+            time.sleep(DELAY)
         if refuse:
             return self.answer(500, "refused on purpose")
         return self.answer(200, "ok")
