@@ -93,7 +93,12 @@ struct Shared {
     verifiers: Verifiers,
     observer: Option<Observer>,
     wake: Option<Arc<Notify>>,
+    body_limit: usize,
+    read_timeout: std::time::Duration,
 }
+
+/// How long a request's body may take to arrive: 10 s.
+pub const DEFAULT_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The gateway's public listener: `POST /webhooks/{provider}` for the five
 /// providers (and the ready schemes given a secret with [`with_scheme`](Self::with_scheme)),
@@ -137,6 +142,8 @@ impl Ingress {
                 },
                 observer: None,
                 wake: None,
+                body_limit: DEFAULT_BODY_LIMIT,
+                read_timeout: DEFAULT_READ_TIMEOUT,
             },
             body_limit: DEFAULT_BODY_LIMIT,
         }
@@ -145,6 +152,7 @@ impl Ingress {
     /// Refuses bodies over `bytes` with `413`.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self.shared.body_limit = bytes;
         let v = &mut self.shared.verifiers;
         v.tocc = v.tocc.clone().body_limit(bytes);
         v.toran = v.toran.clone().body_limit(bytes);
@@ -179,6 +187,12 @@ impl Ingress {
         }
     }
 
+    /// Answers `408` to a request whose body has not arrived within `timeout` (default [`DEFAULT_READ_TIMEOUT`]).
+    pub fn read_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.shared.read_timeout = timeout;
+        self
+    }
+
     /// Calls `observer` with what happened to every request (before it is answered: keep it quick).
     pub fn on_received(mut self, observer: impl Fn(&Received) + Send + Sync + 'static) -> Self {
         self.shared.observer = Some(Arc::new(observer));
@@ -206,7 +220,8 @@ impl Ingress {
             .route("/webhooks/stripe", post(receive::<Stripe>))
             .route("/webhooks/{provider}", post(unknown_provider))
             .fallback(not_found)
-            .layer(DefaultBodyLimit::max(self.body_limit))
+            // The handler reads the body itself, bounded in size and time.
+            .layer(DefaultBodyLimit::disable())
             .with_state(shared)
     }
 }
@@ -244,7 +259,7 @@ macro_rules! pick_scheme {
 pick!(tocc: Tocc, toran: Toran, zapito: Zapito, tuco: Tuco, connectgain: ConnectGain);
 pick_scheme!(standard_webhooks: StandardWebhooks, github: GitHub, stripe: Stripe);
 
-async fn receive<P: Pick>(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn receive<P: Pick>(State(shared): State<Arc<Shared>>, request: axum::extract::Request) -> Response {
     let observe = |what: Received| {
         if let Some(observer) = &shared.observer {
             observer(&what);
@@ -253,6 +268,23 @@ async fn receive<P: Pick>(State(shared): State<Arc<Shared>>, headers: HeaderMap,
     let Some(verifier) = P::pick(&shared.verifiers) else {
         return (StatusCode::NOT_FOUND, "unknown provider").into_response();
     };
+    let (parts, body) = request.into_parts();
+    let headers: HeaderMap = parts.headers;
+    // Bounded in size (the body limit) and in time (a stalled or dribbling client gets 408).
+    let body: Bytes =
+        match tokio::time::timeout(shared.read_timeout, axum::body::to_bytes(body, shared.body_limit)).await {
+            Ok(Ok(body)) => body,
+            Ok(Err(_)) => {
+                let reason = format!("body larger than {} bytes (or unreadable)", shared.body_limit);
+                observe(Received::Rejected { provider: P::NAME, status: 413, reason: reason.clone() });
+                return (StatusCode::PAYLOAD_TOO_LARGE, reason).into_response();
+            }
+            Err(_) => {
+                let reason = format!("body not received within {:?}", shared.read_timeout);
+                observe(Received::Rejected { provider: P::NAME, status: 408, reason: reason.clone() });
+                return (StatusCode::REQUEST_TIMEOUT, reason).into_response();
+            }
+        };
     let mut row = match shared.inbox.prepare(verifier, &headers, &body) {
         Ok(row) => row,
         Err(err) => {

@@ -47,7 +47,7 @@ pub use forward::{
     DEFAULT_ATTEMPTS, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_CAP, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, EVENT_HEADER,
     FORWARD_SECRET_VAR, ForwardError, Forwarder, KEY_HEADER, PROVIDER_HEADER, webhook_id,
 };
-pub use ingress::{Ingress, PROVIDERS, Received, SCHEMES};
+pub use ingress::{DEFAULT_READ_TIMEOUT, Ingress, PROVIDERS, Received, SCHEMES};
 
 /// The store used when `--forward-to` is given without `--store`.
 pub const DEFAULT_STORE: &str = "sqlite://hookseal.db";

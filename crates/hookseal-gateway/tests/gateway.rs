@@ -73,6 +73,10 @@ async fn ingress_stores_dedupes_refuses_and_reports() {
     assert_eq!(stored.body, body);
     assert!(stored.headers.iter().any(|(n, v)| n == "x-toran-event" && v == "lead.captured"));
     assert!(!stored.headers.iter().any(|(n, _)| n == "authorization"), "credentials are not stored");
+    // Too large: 413, nothing stored.
+    let small = Ingress::from_secrets(inbox.clone(), &secrets()).body_limit(64).router();
+    assert_eq!(call(&small, request(&lead("lead-big"), SECRET)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(inbox.counts().await.unwrap().total(), 2);
     // Unknown providers and paths.
     let unknown = Request::post("/webhooks/nobody").body(Body::empty()).unwrap();
     assert_eq!(call(&app, unknown).await.0, StatusCode::NOT_FOUND);
