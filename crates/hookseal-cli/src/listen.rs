@@ -25,6 +25,8 @@ pub(crate) struct ListenArgs {
     quiet: bool,
     #[command(flatten)]
     secret: SecretArgs,
+    #[command(flatten)]
+    gateway: crate::gateway::GatewayArgs,
 }
 
 pub(crate) fn run(args: ListenArgs) -> Outcome {
@@ -32,6 +34,10 @@ pub(crate) fn run(args: ListenArgs) -> Outcome {
     if let Some(warning) = warning {
         // Standard error, like a failure: standard output is the per-request log.
         let _ = writeln!(std::io::stderr(), "hookseal: {warning}");
+    }
+    if args.gateway.enabled() {
+        let listen = crate::gateway::Listen { addr: args.addr, max_body: args.max_body, quiet: args.quiet, secrets };
+        return crate::gateway::run(listen, args.gateway);
     }
     let mut receiver = Receiver::from_secrets(&secrets).body_limit(args.max_body);
     if !args.quiet {

@@ -17,6 +17,8 @@ use hookseal_core::{
 };
 use zeroize::Zeroizing;
 
+mod gateway;
+mod inbox_cmd;
 mod listen;
 mod send;
 
@@ -42,9 +44,15 @@ enum Command {
     /// spaces, the new one first), so that a delivery captured for one provider
     /// cannot be replayed to another's route. HOOKSEAL_SECRET (or --secret-file)
     /// is a fallback for the providers without their own, with a warning.
+    ///
+    /// With --store or --forward-to it is a gateway: every verified event is
+    /// stored before its 200, and forwarded to your app, re-signed with
+    /// Standard Webhooks under HOOKSEAL_FORWARD_SECRET, with retries.
     Listen(listen::ListenArgs),
     /// Sign and deliver an event, with the provider's retry policy.
     Send(send::SendArgs),
+    /// Look at and manage a gateway's store: list, show, stats, replay, purge, ui.
+    Inbox(inbox_cmd::InboxArgs),
     /// Print the headers a provider would send for a body (stdin by default).
     Sign(SignArgs),
     /// Verify a signed body (stdin by default) and print its typed event as JSON.
@@ -164,6 +172,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Listen(args) => listen::run(args),
         Command::Send(args) => send::run(args),
+        Command::Inbox(args) => inbox_cmd::run(args),
         Command::Sign(args) => sign(args),
         Command::Verify(args) => verify(args),
         Command::Events(args) => events(args),

@@ -25,6 +25,9 @@ pub enum StoreError {
     /// The inbox's committer has shut down (its runtime ended).
     #[error("inbox is shut down")]
     Closed,
+    /// This store does not implement the operation (a wrapper that forwards only part of [`Store`](crate::Store)).
+    #[error("inbox store does not support `{0}`")]
+    Unsupported(&'static str),
 }
 
 impl StoreError {

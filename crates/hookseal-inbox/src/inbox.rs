@@ -355,5 +355,6 @@ pub(crate) fn prepare<P: Provider>(
         timestamp_header,
         received_at: now,
         dead_letter,
+        headers: Vec::new(),
     })
 }

@@ -24,6 +24,7 @@ struct Inner {
     next_id: i64,
     rows: BTreeMap<i64, StoredEvent>,
     keys: HashMap<(String, String), i64>,
+    attempts: Vec<crate::query::Attempt>,
 }
 
 impl MemoryStore {
@@ -43,6 +44,108 @@ fn running_as(row: &StoredEvent, token: i64) -> bool {
 }
 
 impl Store for MemoryStore {
+    fn list(&self, query: crate::ListQuery) -> BoxFuture<'_, Result<crate::Page, StoreError>> {
+        let inner = self.lock();
+        let size = usize::try_from(query.page_size()).unwrap_or(usize::MAX);
+        let mut events: Vec<crate::EventSummary> = inner
+            .rows
+            .values()
+            .rev()
+            .filter(|row| query.before_id.is_none_or(|before| row.id < before))
+            .filter(|row| query.provider.as_ref().is_none_or(|p| *p == row.provider))
+            .filter(|row| query.state.is_none_or(|s| s == row.state))
+            .filter(|row| query.event_name.as_ref().is_none_or(|e| *e == row.event_name))
+            .filter(|row| query.key_contains.as_ref().is_none_or(|k| row.idempotency_key.contains(k.as_str())))
+            .take(size.saturating_add(1))
+            .map(|row| crate::EventSummary {
+                id: row.id,
+                provider: row.provider.clone(),
+                event_name: row.event_name.clone(),
+                idempotency_key: row.idempotency_key.clone(),
+                state: row.state,
+                attempts: row.attempts,
+                times_seen: row.times_seen,
+                received_at: row.received_at,
+                last_tried_at: inner.attempts.iter().filter(|a| a.event_id == row.id).map(|a| a.started_at).max(),
+                finished_at: row.finished_at,
+                last_error: row.last_error.clone(),
+                body_len: row.body.len() as u64,
+            })
+            .collect();
+        let next = if events.len() > size {
+            events.truncate(size);
+            events.last().map(|e| e.id)
+        } else {
+            None
+        };
+        std::future::ready(Ok(crate::Page { events, next })).boxed()
+    }
+
+    fn attempts(&self, id: i64) -> BoxFuture<'_, Result<Vec<crate::Attempt>, StoreError>> {
+        let found = self.lock().attempts.iter().filter(|a| a.event_id == id).cloned().collect();
+        std::future::ready(Ok(found)).boxed()
+    }
+
+    fn settle(&self, settlement: crate::Settlement) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let mut inner = self.lock();
+        let s = settlement;
+        let Some(row) = inner.rows.get_mut(&s.id) else { return std::future::ready(Ok(false)).boxed() };
+        let applied = running_as(row, s.token);
+        if applied {
+            row.lease_until = None;
+            match s.verdict {
+                crate::Verdict::Done => {
+                    row.state = State::Done;
+                    row.finished_at = Some(s.finished_at);
+                }
+                crate::Verdict::RetryAt(at) => {
+                    row.state = State::Ready;
+                    row.available_at = at;
+                    row.last_error.clone_from(&s.error);
+                }
+                crate::Verdict::Dead => {
+                    row.state = State::Dead;
+                    row.finished_at = Some(s.finished_at);
+                    row.last_error.clone_from(&s.error);
+                }
+            }
+        }
+        let outcome = if applied { s.outcome() } else { crate::AttemptOutcome::Fenced };
+        inner.attempts.push(crate::Attempt {
+            event_id: s.id,
+            attempt: s.attempt,
+            started_at: s.started_at,
+            finished_at: s.finished_at,
+            outcome,
+            error: s.error,
+        });
+        std::future::ready(Ok(applied)).boxed()
+    }
+
+    fn rate(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> BoxFuture<'_, Result<Vec<crate::RatePoint>, StoreError>> {
+        use crate::clock::{from_micros, to_micros};
+        use crate::query::minute_of;
+        let end = minute_of(to_micros(until)).saturating_add(60_000_000);
+        let floor = end.saturating_sub(i64::from(crate::MAX_RATE_MINUTES) * 60_000_000);
+        let start = minute_of(to_micros(since)).max(floor);
+        let mut buckets: BTreeMap<(i64, String), u64> = BTreeMap::new();
+        for row in self.lock().rows.values() {
+            let at = to_micros(row.received_at);
+            if at >= start && at < end {
+                *buckets.entry((minute_of(at), row.provider.clone())).or_default() += 1;
+            }
+        }
+        let points = buckets
+            .into_iter()
+            .map(|((minute, provider), count)| crate::RatePoint { provider, minute: from_micros(minute), count })
+            .collect();
+        std::future::ready(Ok(points)).boxed()
+    }
+
     fn ingest_batch(&self, rows: Vec<NewEvent>) -> BoxFuture<'_, Result<Vec<Ingested>, StoreError>> {
         let mut inner = self.lock();
         let mut out = Vec::with_capacity(rows.len());
@@ -78,6 +181,7 @@ impl Store for MemoryStore {
                     lease_until: None,
                     last_error: row.dead_letter,
                     finished_at: dead.then_some(row.received_at),
+                    headers: row.headers,
                 },
             );
             inner.keys.insert(key, id);
@@ -216,6 +320,7 @@ impl Store for MemoryStore {
         for id in &doomed {
             if let Some(row) = inner.rows.remove(id) {
                 inner.keys.remove(&(row.provider, row.idempotency_key));
+                inner.attempts.retain(|a| a.event_id != *id);
             }
         }
         std::future::ready(Ok(doomed.len() as u64)).boxed()

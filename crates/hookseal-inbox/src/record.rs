@@ -77,6 +77,9 @@ pub struct NewEvent {
     /// `Some(error)` stores the event dead-lettered with that error (a body
     /// the typed parse refused); `None` stores it ready for the workers.
     pub dead_letter: Option<String>,
+    /// The request's headers, as kept by [`keep_headers`](crate::keep_headers)
+    /// (no credentials, bounded); empty to keep none.
+    pub headers: Vec<(String, String)>,
 }
 
 impl fmt::Debug for NewEvent {
@@ -141,6 +144,8 @@ pub struct StoredEvent {
     pub last_error: Option<String>,
     /// When it became done or dead.
     pub finished_at: Option<DateTime<Utc>>,
+    /// The request headers kept with it (see [`keep_headers`](crate::keep_headers)).
+    pub headers: Vec<(String, String)>,
 }
 
 impl fmt::Debug for StoredEvent {

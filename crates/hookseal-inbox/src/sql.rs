@@ -29,6 +29,7 @@ macro_rules! decode_event {
                     lease_until_us: row.try_get("lease_until_us")?,
                     last_error: row.try_get("last_error")?,
                     finished_at_us: row.try_get("finished_at_us")?,
+                    headers: row.try_get("headers")?,
                 },
                 &state,
             )
@@ -55,6 +56,7 @@ pub(crate) struct Columns {
     pub(crate) lease_until_us: Option<i64>,
     pub(crate) last_error: Option<String>,
     pub(crate) finished_at_us: Option<i64>,
+    pub(crate) headers: Option<String>,
 }
 
 pub(crate) fn assemble(c: Columns, state: &str) -> Result<StoredEvent, sqlx::Error> {
@@ -76,6 +78,7 @@ pub(crate) fn assemble(c: Columns, state: &str) -> Result<StoredEvent, sqlx::Err
         lease_until: c.lease_until_us.map(from_micros),
         last_error: c.last_error,
         finished_at: c.finished_at_us.map(from_micros),
+        headers: crate::query::decode_headers(c.headers.as_deref()),
     })
 }
 

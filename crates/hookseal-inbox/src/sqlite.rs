@@ -110,8 +110,8 @@ impl SqliteStore {
             let received = to_micros(row.received_at);
             let found = sqlx::query(
                 "INSERT INTO hookseal_inbox_events (provider, idempotency_key, event_name, body, event_header, \
-                 timestamp_header, received_at_us, last_seen_at_us, state, available_at_us, last_error, finished_at_us) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?7, ?9, ?10) \
+                 timestamp_header, received_at_us, last_seen_at_us, state, available_at_us, last_error, finished_at_us, \
+                 headers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?7, ?9, ?10, ?11) \
                  ON CONFLICT (provider, idempotency_key) DO UPDATE SET \
                  times_seen = hookseal_inbox_events.times_seen + 1, last_seen_at_us = excluded.last_seen_at_us \
                  RETURNING id, times_seen",
@@ -126,6 +126,7 @@ impl SqliteStore {
             .bind(state.as_str())
             .bind(row.dead_letter)
             .bind((state == State::Dead).then_some(received))
+            .bind(crate::query::encode_headers(&row.headers))
             .fetch_one(&mut *tx)
             .await?;
             let times_seen: i64 = found.try_get("times_seen")?;
@@ -190,6 +191,26 @@ fn fenced(result: sqlx::sqlite::SqliteQueryResult) -> bool {
 }
 
 impl Store for SqliteStore {
+    fn list(&self, query: crate::ListQuery) -> BoxFuture<'_, Result<crate::Page, StoreError>> {
+        crate::sqlite_query::list(&self.pool, query).boxed()
+    }
+
+    fn attempts(&self, id: i64) -> BoxFuture<'_, Result<Vec<crate::Attempt>, StoreError>> {
+        crate::sqlite_query::attempts(&self.pool, id).boxed()
+    }
+
+    fn settle(&self, settlement: crate::Settlement) -> BoxFuture<'_, Result<bool, StoreError>> {
+        crate::sqlite_query::settle(&self.pool, settlement).boxed()
+    }
+
+    fn rate(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> BoxFuture<'_, Result<Vec<crate::RatePoint>, StoreError>> {
+        crate::sqlite_query::rate(&self.pool, since, until).boxed()
+    }
+
     fn ingest_batch(&self, rows: Vec<NewEvent>) -> BoxFuture<'_, Result<Vec<Ingested>, StoreError>> {
         self.ingest(rows).boxed()
     }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 
 use crate::error::StoreError;
+use crate::query::{Attempt, ListQuery, Page, RatePoint, Settlement, Verdict};
 use crate::record::{Claim, ClaimRequest, Counts, Ingested, NewEvent, ReplayFilter, StoredEvent};
 
 /// Lease expiry message for an event whose worker vanished on its last attempt.
@@ -63,4 +64,49 @@ pub trait Store: Send + Sync + 'static {
     /// One event by its dedupe key.
     fn find(&self, provider: String, idempotency_key: String)
     -> BoxFuture<'_, Result<Option<StoredEvent>, StoreError>>;
+
+    /// Events matching `query`, newest first (by id), at most
+    /// [`query.page_size()`](ListQuery::page_size), with the cursor of the next page.
+    ///
+    /// The default refuses with [`StoreError::Unsupported`]; the three backends implement it.
+    fn list(&self, query: ListQuery) -> BoxFuture<'_, Result<Page, StoreError>> {
+        let _ = query;
+        Box::pin(std::future::ready(Err(StoreError::Unsupported("list"))))
+    }
+
+    /// The attempt history of event `id`, oldest first (empty for an unknown id).
+    ///
+    /// The default has no history and answers an empty list.
+    fn attempts(&self, id: i64) -> BoxFuture<'_, Result<Vec<Attempt>, StoreError>> {
+        let _ = id;
+        Box::pin(std::future::ready(Ok(Vec::new())))
+    }
+
+    /// Applies a worker's verdict on a claimed event, fenced by its token, and
+    /// records the attempt in its history, in one transaction. `false` if
+    /// fenced: the event is unchanged, and the attempt is recorded as
+    /// [`Fenced`](crate::AttemptOutcome::Fenced).
+    ///
+    /// The default applies the verdict with [`complete`](Self::complete) or
+    /// [`fail`](Self::fail), without history.
+    fn settle(&self, settlement: Settlement) -> BoxFuture<'_, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let Settlement { id, token, finished_at, verdict, error, .. } = settlement;
+            match verdict {
+                Verdict::Done => self.complete(id, token, finished_at).await,
+                Verdict::RetryAt(at) => self.fail(id, token, error.unwrap_or_default(), Some(at), finished_at).await,
+                Verdict::Dead => self.fail(id, token, error.unwrap_or_default(), None, finished_at).await,
+            }
+        })
+    }
+
+    /// How many events each provider received per minute, for the minutes from
+    /// `since`'s to `until`'s (at most [`MAX_RATE_MINUTES`](crate::MAX_RATE_MINUTES)
+    /// before `until`), oldest first; minutes without events are left out.
+    ///
+    /// The default refuses with [`StoreError::Unsupported`]; the three backends implement it.
+    fn rate(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> BoxFuture<'_, Result<Vec<RatePoint>, StoreError>> {
+        let _ = (since, until);
+        Box::pin(std::future::ready(Err(StoreError::Unsupported("rate"))))
+    }
 }

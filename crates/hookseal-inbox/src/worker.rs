@@ -14,6 +14,7 @@ use crate::backoff::Backoff;
 use crate::clock::add;
 use crate::error::StoreError;
 use crate::inbox::Inbox;
+use crate::query::{Settlement, Verdict};
 use crate::record::{Claim, ClaimRequest};
 
 /// What a handler's failure carries: any error (its `Display` is stored as the event's `last_error`).
@@ -207,10 +208,9 @@ impl<P: Provider> Worker<P> {
         for claim in self.claim().await? {
             report.claimed += 1;
             let Some(job) = self.job(&claim, &mut report).await? else { continue };
-            let (id, token) = (job.id, job.token);
             match handler(job).await {
                 Ok(()) => {
-                    if self.inbox.store().complete(id, token, self.inbox.now()).await? {
+                    if self.inbox.store().settle(self.settlement(&claim, Verdict::Done, None)).await? {
                         report.done += 1;
                     } else {
                         report.fenced += 1;
@@ -348,7 +348,8 @@ impl<P: Provider> Worker<P> {
         let now = self.inbox.now();
         let retry_at = (attempt < self.max_attempts).then(|| add(now, self.backoff.delay(attempt)));
         let dead = retry_at.is_none();
-        if self.inbox.store().fail(claim.event.id, claim.token, error, retry_at, now).await? {
+        let verdict = retry_at.map_or(Verdict::Dead, Verdict::RetryAt);
+        if self.inbox.store().settle(self.settlement(claim, verdict, Some(error))).await? {
             if dead {
                 report.dead += 1;
             } else {
@@ -358,6 +359,13 @@ impl<P: Provider> Worker<P> {
             report.fenced += 1;
         }
         Ok(())
+    }
+
+    /// The settlement of `claim`'s attempt (recorded in the event's attempt history).
+    fn settlement(&self, claim: &Claim, verdict: Verdict, error: Option<String>) -> Settlement {
+        let now = self.inbox.now();
+        let started = claim.event.lease_until.map_or(now, |until| crate::clock::sub(until, self.lease));
+        Settlement::new(claim.event.id, claim.token, claim.event.attempts, started, now, verdict, error)
     }
 }
 

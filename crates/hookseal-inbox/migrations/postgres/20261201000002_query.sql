@@ -1,0 +1,13 @@
+-- hookseal-inbox schema v2 (PostgreSQL): request headers, attempt history, and indexes for listing.
+ALTER TABLE hookseal_inbox_events ADD COLUMN IF NOT EXISTS headers TEXT;
+CREATE TABLE IF NOT EXISTS hookseal_inbox_attempts (
+    id             BIGSERIAL PRIMARY KEY,
+    event_id       BIGINT  NOT NULL REFERENCES hookseal_inbox_events (id) ON DELETE CASCADE,
+    attempt        BIGINT  NOT NULL,
+    started_at_us  BIGINT  NOT NULL,
+    finished_at_us BIGINT  NOT NULL,
+    outcome        TEXT    NOT NULL CHECK (outcome IN ('done', 'retry', 'dead', 'fenced')),
+    error          TEXT
+);
+CREATE INDEX IF NOT EXISTS hookseal_inbox_attempts_event ON hookseal_inbox_attempts (event_id, attempt);
+CREATE INDEX IF NOT EXISTS hookseal_inbox_events_received ON hookseal_inbox_events (received_at_us);
