@@ -19,6 +19,7 @@ use zeroize::Zeroizing;
 
 mod listen;
 mod send;
+mod ui;
 
 /// Listen for, send, sign and verify the signed webhooks of tocc.contact,
 /// Toran, Zapito, Tuco and ConnectGain.
@@ -51,6 +52,8 @@ enum Command {
     Verify(VerifyArgs),
     /// List every event type, or print an event's sample payload.
     Events(EventsArgs),
+    /// Look at an inbox store: `hookseal inbox ui` serves the web dashboard.
+    Inbox(ui::InboxArgs),
 }
 
 /// Where the signing secret comes from.
@@ -167,6 +170,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign(args),
         Command::Verify(args) => verify(args),
         Command::Events(args) => events(args),
+        Command::Inbox(args) => ui::run_inbox(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
