@@ -18,7 +18,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use hookseal_core::{ConnectGain, Provider, Secret, Tocc, Toran, Tuco, Verifier, Zapito};
-use hookseal_inbox::{AnyJob, AnyWorker, HandlerError, Inbox, SqliteStore};
+use hookseal_inbox::{AnyJob, AnyWorker, HandlerError, Inbox, SqliteStore, keep_headers};
 
 #[derive(Clone)]
 struct Demo {
@@ -30,9 +30,15 @@ struct Demo {
 
 async fn accept<P: Provider>(demo: &Demo, headers: &HeaderMap, body: &[u8]) -> (StatusCode, String) {
     let verifier = Verifier::<P>::new(demo.secret.clone());
-    match demo.inbox.accept(&verifier, headers, body).await {
-        Ok(receipt) => (StatusCode::OK, format!("stored #{}\n", receipt.id)),
-        Err(err) => (StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST), format!("{err}\n")),
+    let mut row = match demo.inbox.prepare(&verifier, headers, body) {
+        Ok(row) => row,
+        Err(err) => return (StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST), format!("{err}\n")),
+    };
+    // Keep the request headers (no credentials), as the gateway does.
+    row.headers = keep_headers(headers.iter().map(|(name, value)| (name.as_str(), value.as_bytes())));
+    match demo.inbox.ingest(row).await {
+        Ok(ingested) => (StatusCode::OK, format!("stored #{}\n", ingested.id)),
+        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, format!("{err}\n")),
     }
 }
 

@@ -23,7 +23,7 @@
 //!   not `localhost` or a loopback IP gets `403`), which defeats DNS rebinding.
 //! - Every state-changing action is a POST carrying a CSRF token (`403` without it).
 //! - A strict `Content-Security-Policy` (no inline script or style, `frame-ancestors 'none'`),
-//!   `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`
+//!   `X-Frame-Options: DENY`, `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`
 //!   and `Cache-Control: no-store` on every answer.
 //! - Bodies are shown as text, never as HTML: they carry visitors' free text.
 //!

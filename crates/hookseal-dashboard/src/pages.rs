@@ -33,13 +33,18 @@ fn csrf(state: &AppState) -> Markup {
 }
 
 fn layout(state: &AppState, title: &str, body: Markup) -> Markup {
+    page(state, title, body, state.token.is_some())
+}
+
+fn page(state: &AppState, title: &str, body: Markup, logout: bool) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
+                meta name="referrer" content="same-origin";
+                link rel="icon" href="/static/icon.svg" type="image/svg+xml";
                 title { (title) " · hookseal" }
                 link rel="stylesheet" href="/static/app.css";
                 script src="/static/app.js" defer {}
@@ -47,7 +52,7 @@ fn layout(state: &AppState, title: &str, body: Markup) -> Markup {
             body {
                 header.top {
                     a.brand href="/" { span.seal { "◆" } " hookseal " span.muted { "inbox" } }
-                    @if state.token.is_some() {
+                    @if logout {
                         form.logout method="post" action="/logout" {
                             (csrf(state))
                             button.link type="submit" { "Log out" }
@@ -76,7 +81,7 @@ pub(crate) fn message(title: &str, text: &str) -> Markup {
 }
 
 pub(crate) fn login(state: &AppState, next: &str, wrong: bool) -> Markup {
-    layout(
+    page(
         state,
         "Log in",
         html! {
@@ -93,6 +98,7 @@ pub(crate) fn login(state: &AppState, next: &str, wrong: bool) -> Markup {
                 }
             }
         },
+        false,
     )
 }
 

@@ -55,6 +55,8 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/logout", post(logout))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        .route("/static/icon.svg", get(icon))
+        .route("/favicon.ico", get(icon))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), auth::guard))
         .layer(axum::middleware::from_fn(auth::security_headers))
@@ -421,6 +423,10 @@ async fn css() -> Response {
 
 async fn js() -> Response {
     asset("text/javascript; charset=utf-8", include_str!("../assets/app.js"))
+}
+
+async fn icon() -> Response {
+    asset("image/svg+xml", include_str!("../assets/icon.svg"))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
