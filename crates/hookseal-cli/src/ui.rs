@@ -120,12 +120,14 @@ async fn open_store(url: &str) -> Result<Inbox, Failure> {
         if path.is_empty() || !std::path::Path::new(path).exists() {
             return Err(Failure(format!("no inbox store at {path:?} (--store {url})")));
         }
-        let store = SqliteStore::connect(url).await.map_err(|err| Failure(format!("cannot open --store {url}: {err}")))?;
+        let store =
+            SqliteStore::connect(url).await.map_err(|err| Failure(format!("cannot open --store {url}: {err}")))?;
         return Ok(Inbox::new(store));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         // The URL may carry a password: never print it.
-        let store = PgStore::connect(url).await.map_err(|err| Failure(format!("cannot open the PostgreSQL store: {err}")))?;
+        let store =
+            PgStore::connect(url).await.map_err(|err| Failure(format!("cannot open the PostgreSQL store: {err}")))?;
         return Ok(Inbox::new(store));
     }
     Err(Failure::from("--store must be sqlite://PATH or postgres://…"))
@@ -142,19 +144,14 @@ pub(crate) async fn start(
 ) -> Result<tokio::task::JoinHandle<Outcome>, Failure> {
     check_addr(addr, token.is_some()).map_err(|err| Failure(err.to_string()))?;
     let has_token = token.is_some();
-    let dashboard =
-        Dashboard::new(inbox, DashboardOptions::for_addr(addr).maybe_token(token)).map_err(|err| Failure(err.to_string()))?;
+    let dashboard = Dashboard::new(inbox, DashboardOptions::for_addr(addr).maybe_token(token))
+        .map_err(|err| Failure(err.to_string()))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|err| Failure(format!("cannot listen on {addr} for the dashboard: {err}")))?;
     let local = listener.local_addr()?;
-    line(format_args!(
-        "dashboard on http://{local}/{}",
-        if has_token { " (log in with the token)" } else { "" }
-    ))?;
-    Ok(tokio::spawn(async move {
-        dashboard.serve(listener, shutdown).await.map_err(|err| Failure(err.to_string()))
-    }))
+    line(format_args!("dashboard on http://{local}/{}", if has_token { " (log in with the token)" } else { "" }))?;
+    Ok(tokio::spawn(async move { dashboard.serve(listener, shutdown).await.map_err(|err| Failure(err.to_string())) }))
 }
 
 /// `hookseal inbox ui`.

@@ -66,12 +66,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let secret = Secret::new(std::env::var("HOOKSEAL_SECRET")?).map_err(|_| "empty secret")?;
     let inbox = Inbox::new(SqliteStore::open(&path).await?);
-    let demo = Demo {
-        inbox: inbox.clone(),
-        secret,
-        refuse: Arc::new(AtomicBool::new(true)),
-        forwarded: Arc::default(),
-    };
+    let demo =
+        Demo { inbox: inbox.clone(), secret, refuse: Arc::new(AtomicBool::new(true)), forwarded: Arc::default() };
     let worker = AnyWorker::new(inbox, ["tocc", "toran", "zapito", "tuco", "connectgain"])
         .max_attempts(1)
         .idle_poll(Duration::from_millis(100));

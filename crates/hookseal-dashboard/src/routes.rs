@@ -236,7 +236,11 @@ async fn live(State(state): State<Arc<AppState>>, Query(params): Query<FilterPar
     }
 }
 
-async fn event(State(state): State<Arc<AppState>>, Path(id): Path<String>, Query(params): Query<FilterParams>) -> Response {
+async fn event(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(params): Query<FilterParams>,
+) -> Response {
     let Ok(id) = id.parse::<i64>() else { return not_found().await };
     let stored = match state.inbox.get(id).await {
         Ok(Some(stored)) => stored,
@@ -266,7 +270,11 @@ pub(crate) struct ActionForm {
 
 /// Refuses (403) a POST without the right CSRF token, or sent from another origin.
 #[allow(clippy::result_large_err)]
-fn checked(state: &AppState, headers: &HeaderMap, form: Result<Form<ActionForm>, FormRejection>) -> Result<ActionForm, Response> {
+fn checked(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: Result<Form<ActionForm>, FormRejection>,
+) -> Result<ActionForm, Response> {
     let forbidden = |why: &str| {
         let page = pages::message("Forbidden", why);
         (StatusCode::FORBIDDEN, Html(page.into_string())).into_response()
@@ -430,11 +438,7 @@ async fn icon() -> Response {
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
-    (
-        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
 }
 
 async fn not_found() -> Response {

@@ -43,7 +43,11 @@ async fn send(dashboard: &Dashboard, request: Request<Body>) -> Answer {
 }
 
 fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).header(header::HOST, "127.0.0.1:8025").header(header::ACCEPT, "text/html").body(Body::empty()).expect("request")
+    Request::get(uri)
+        .header(header::HOST, "127.0.0.1:8025")
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .expect("request")
 }
 
 fn post(uri: &str, form: &str) -> Request<Body> {
@@ -159,7 +163,9 @@ async fn security_headers_on_every_answer() {
     let missing = send(&dashboard, get("/events/99")).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let js = send(&dashboard, get("/static/app.js")).await;
-    assert!(js.headers.get(header::CONTENT_TYPE).expect("type").to_str().expect("ascii").starts_with("text/javascript"));
+    assert!(
+        js.headers.get(header::CONTENT_TYPE).expect("type").to_str().expect("ascii").starts_with("text/javascript")
+    );
 }
 
 #[tokio::test]
@@ -221,8 +227,14 @@ async fn replay_dead_under_the_filter_only() {
     let answer =
         send(&dashboard, post("/replay-dead", &format!("csrf={csrf}&provider=toran&event=lead.captured"))).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
-    assert_eq!(answer.headers.get(header::LOCATION).expect("location"), "/?provider=toran&event=lead.captured&replayed=2");
-    assert_eq!((state(a).await, state(b).await, state(c).await, state(d).await), (State::Ready, State::Dead, State::Dead, State::Ready));
+    assert_eq!(
+        answer.headers.get(header::LOCATION).expect("location"),
+        "/?provider=toran&event=lead.captured&replayed=2"
+    );
+    assert_eq!(
+        (state(a).await, state(b).await, state(c).await, state(d).await),
+        (State::Ready, State::Dead, State::Dead, State::Ready)
+    );
 
     // By key, walking the matching dead events.
     let answer = send(&dashboard, post("/replay-dead", &format!("csrf={csrf}&key=c-c&state=dead"))).await;
@@ -242,8 +254,8 @@ async fn a_token_guards_every_page_and_never_shows() {
     let inbox = inbox();
     let id = put(&inbox, "toran", "lead.captured", "k", "{}", true).await;
     let token = "s3cret-ui-token-0123456789";
-    let options = DashboardOptions::for_addr("0.0.0.0:8025".parse().expect("addr"))
-        .token(UiToken::new(token).expect("token"));
+    let options =
+        DashboardOptions::for_addr("0.0.0.0:8025".parse().expect("addr")).token(UiToken::new(token).expect("token"));
     let dashboard = Dashboard::new(inbox.clone(), options).expect("with a token");
 
     let page = send(&dashboard, get("/?provider=toran")).await;
