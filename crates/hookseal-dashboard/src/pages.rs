@@ -263,7 +263,7 @@ pub(crate) fn event(state: &AppState, e: &StoredEvent, attempts: &[Attempt], rep
             }
             @if let Some(err) = &e.last_error {
                 section.card {
-                    h2 { "Last error" }
+                    h2 { "Last error" @if e.state == EventState::Done { span.muted { " (before it succeeded)" } } }
                     pre.error #last-error { (err) }
                 }
             }
