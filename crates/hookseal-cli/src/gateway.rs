@@ -48,12 +48,12 @@ pub(crate) struct GatewayArgs {
     /// On shutdown, how long forwards in flight may take to finish before their events are given back.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
     grace: Duration,
-    /// Serve the inbox dashboard on this address (its own listener; loopback unless --ui-token is set).
+    /// Serve the inbox dashboard on this address, on a listener of its own
+    /// (never the webhook listener); a non-loopback one needs a token.
     #[arg(long, value_name = "ADDR")]
     ui: Option<SocketAddr>,
-    /// The token the dashboard asks for (required for a non-loopback --ui address).
-    #[arg(long, value_name = "TOKEN", env = "HOOKSEAL_UI_TOKEN", hide_env_values = true)]
-    ui_token: Option<String>,
+    #[command(flatten)]
+    ui_token: crate::ui::TokenArgs,
 }
 
 /// Parses `500ms`, `10s`, `5m`, `2h` (a bare number is seconds).
@@ -131,24 +131,6 @@ fn print_settled(settled: &Settled) {
         AttemptOutcome::Fenced => line(format_args!("{t} fenced {what}: another worker had taken the event over")),
         _ => Ok(()),
     };
-}
-
-/// Where the dashboard is wired in: `hookseal-dashboard` (issue 15) serves the
-/// page for `inbox` on `addr` until `shutdown`. Until that crate exists this
-/// checks the address rules and refuses to start.
-pub(crate) async fn dashboard(
-    inbox: Inbox,
-    addr: SocketAddr,
-    token: Option<String>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Outcome {
-    if !addr.ip().is_loopback() && token.as_deref().is_none_or(str::is_empty) {
-        return Err(Failure(format!(
-            "--ui {addr} is not a loopback address: it needs --ui-token (or HOOKSEAL_UI_TOKEN)"
-        )));
-    }
-    let _ = (inbox, shutdown);
-    Err(Failure::from("the dashboard is not part of this build (hookseal-dashboard)"))
 }
 
 /// The variable holding a ready scheme's secrets: `HOOKSEAL_SECRET_GITHUB`, `…_STRIPE`, `…_STANDARD_WEBHOOKS`.
@@ -232,7 +214,9 @@ pub(crate) fn run(listen: Listen, args: GatewayArgs) -> Outcome {
         let sweeper = tokio::spawn(inbox.clone().run_sweeper(Duration::from_secs(3600), 1000));
         let mut ui = None;
         if let Some(addr) = args.ui {
-            let task = tokio::spawn(dashboard(inbox.clone(), addr, args.ui_token.clone(), stopped(stop.subscribe())));
+            let token = args.ui_token.load()?;
+            hookseal_dashboard::check_addr(addr, token.is_some()).map_err(|err| Failure(err.to_string()))?;
+            let task = tokio::spawn(crate::ui::serve(inbox.clone(), addr, token, stopped(stop.subscribe())));
             ui = Some(task);
         }
         let server = axum::serve(listener, ingress.router()).with_graceful_shutdown(stopped(stop.subscribe()));
@@ -312,6 +296,16 @@ pub(crate) fn shown_store(url: &str) -> String {
             }
         }
         _ => url.to_owned(),
+    }
+}
+
+/// Resolves at the first Ctrl-C or SIGTERM (for commands with nothing to drain).
+pub(crate) async fn interrupted() {
+    match Signals::new() {
+        Ok(mut signals) => {
+            let _ = signals.recv().await;
+        }
+        Err(_) => std::future::pending().await,
     }
 }
 

@@ -43,12 +43,11 @@ enum InboxCommand {
     },
     /// Serve the inbox dashboard.
     Ui {
-        /// The dashboard's address (loopback unless --ui-token is set).
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3001")]
+        /// The dashboard's address; a non-loopback one needs a token.
+        #[arg(long, value_name = "ADDR", default_value = crate::ui::DEFAULT_UI_ADDR)]
         addr: SocketAddr,
-        /// The token the dashboard asks for (required for a non-loopback address).
-        #[arg(long, value_name = "TOKEN", env = "HOOKSEAL_UI_TOKEN", hide_env_values = true)]
-        ui_token: Option<String>,
+        #[command(flatten)]
+        token: crate::ui::TokenArgs,
     },
 }
 
@@ -151,6 +150,15 @@ fn store_failed(err: hookseal_inbox::StoreError) -> Failure {
 pub(crate) fn run(args: InboxArgs) -> Outcome {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
+        // The dashboard's address and token are checked before the store is opened.
+        let token = match &args.command {
+            InboxCommand::Ui { addr, token } => {
+                let token = token.load()?;
+                hookseal_dashboard::check_addr(*addr, token.is_some()).map_err(|err| Failure(err.to_string()))?;
+                token
+            }
+            _ => None,
+        };
         let inbox = open(&args.store).await?;
         match args.command {
             InboxCommand::List(list) => {
@@ -285,9 +293,7 @@ pub(crate) fn run(args: InboxArgs) -> Outcome {
                     line(format_args!("purged {total}"))
                 }
             }
-            InboxCommand::Ui { addr, ui_token } => {
-                crate::gateway::dashboard(inbox, addr, ui_token, std::future::pending()).await
-            }
+            InboxCommand::Ui { addr, .. } => crate::ui::serve(inbox, addr, token, crate::gateway::interrupted()).await,
         }
     })
 }

@@ -21,6 +21,7 @@ mod gateway;
 mod inbox_cmd;
 mod listen;
 mod send;
+mod ui;
 
 /// Listen for, send, sign and verify the signed webhooks of tocc.contact,
 /// Toran, Zapito, Tuco and ConnectGain.
