@@ -17,3 +17,7 @@ pub use hookseal_sender as sender;
 /// The durable inbox: store before acknowledging, dedupe, process exactly once ([`hookseal_inbox`]).
 #[cfg(feature = "inbox")]
 pub use hookseal_inbox as inbox;
+
+/// The tower layer: verification before any tower service ([`hookseal_tower`]).
+#[cfg(feature = "tower")]
+pub use hookseal_tower as tower;
