@@ -652,6 +652,9 @@ async fn numbers_beyond_f64_are_400_in_typed_fields_and_unknown_events() {
     let numeric = [
         (ProviderId::Tocc, "customer.returning", r#""daysSinceLast":47"#),
         (ProviderId::Toran, "lead.test", r#""score":50"#),
+        // A guessed number (its type is not documented) is read in one pass as
+        // an f64 too: a value beyond f64 is still refused (a known limit).
+        (ProviderId::ConnectGain, "deal.created", r#""value":12500"#),
     ];
     let huge = ["1e400", "-1e400", "1.7976931348623159e308", &digits(400), &format!("-{}", digits(400))];
     for (provider, name, field) in numeric {
@@ -672,20 +675,8 @@ async fn numbers_beyond_f64_are_400_in_typed_fields_and_unknown_events() {
         );
         let _ = server.outcome();
     }
-    // A field whose type the contract leaves open (ConnectGain's deal value) is
-    // a guess: any number, however large, is kept as sent and the event accepted.
-    let sample = samples::find(ProviderId::ConnectGain, "deal.created").unwrap();
-    for number in huge {
-        let body = replace_once(body_text(sample), r#""value":12500"#, &format!(r#""value":{number}"#));
-        post_signed(&server, ProviderId::ConnectGain, sample.event, &body).await.assert_accepted(
-            ProviderId::ConnectGain,
-            sample.event,
-            false,
-        );
-        let _ = server.outcome();
-    }
     for provider in ProviderId::ALL {
-        // Where a string is read, a number beyond f64 is refused.
+        // Where the schema wants a string, any number is refused.
         let body = set_typed(provider, "1e400");
         let event = samples::test_event(provider).event;
         post_signed(&server, provider, event, &body).await.assert_refused(400, "invalid body", provider.name());

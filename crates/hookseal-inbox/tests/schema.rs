@@ -7,7 +7,8 @@ mod common;
 use hookseal_inbox::sqlx::{self, Row as _};
 use hookseal_inbox::{PgStore, SqliteStore};
 
-const VERSION: i64 = 20_261_201_000_001;
+/// Every migration the crate ships, in order: the events table, then the query columns and attempt history.
+const VERSIONS: [i64; 2] = [20_261_201_000_001, 20_261_201_000_002];
 
 #[tokio::test]
 async fn sqlite_pragmas_and_migrations() {
@@ -30,7 +31,7 @@ async fn sqlite_pragmas_and_migrations() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [VERSION]);
+    assert_eq!(versions, VERSIONS);
 }
 
 #[tokio::test]
@@ -60,7 +61,7 @@ async fn postgres_migrations_coexist_with_the_applications() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [1, VERSION]);
+    assert_eq!(versions, [1, VERSIONS[0], VERSIONS[1]]);
     let unique: bool =
         sqlx::query("SELECT indisunique FROM pg_index WHERE indexrelid = 'hookseal_inbox_events_dedupe'::regclass")
             .fetch_one(&pool)
