@@ -286,9 +286,11 @@ impl Inbox {
     /// # Errors
     ///
     /// [`StoreError`] if the store failed (the gauges keep their last values).
-    #[cfg(feature = "metrics")]
+    ///
+    /// Without the `metrics` feature this is [`counts`](Self::counts) and records nothing.
     pub async fn refresh_gauges(&self) -> Result<Counts, StoreError> {
         let counts = self.counts().await?;
+        #[cfg(feature = "metrics")]
         crate::metrics::gauges(&counts);
         Ok(counts)
     }
@@ -296,8 +298,8 @@ impl Inbox {
     /// Refreshes the per-state gauges forever, every `every` (at least one
     /// second): one [`counts`](Self::counts) query per period, the next
     /// period starting only once the previous query has answered. Spawn it
-    /// when the sweeper's interval is too coarse for your dashboards.
-    #[cfg(feature = "metrics")]
+    /// when the sweeper's interval is too coarse for your dashboards (it is
+    /// only useful with the `metrics` feature).
     pub async fn run_gauges(self, every: Duration) {
         let mut tick = tokio::time::interval(every.max(Duration::from_secs(1)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
