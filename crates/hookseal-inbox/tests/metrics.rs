@@ -250,3 +250,18 @@ fn describe_gives_help_and_units() {
         ]
     );
 }
+
+#[tokio::test]
+async fn sqlite_transactional_handler_is_timed_and_settled() {
+    let capture = Capture::default();
+    let _local = metrics_facade::set_default_local_recorder(&capture);
+    let (store, _dir) = common::sqlite().await;
+    let pool = store.pool().clone();
+    let inbox = Inbox::new(store);
+    accept(&inbox, &lead("lead-tx")).await;
+    capture.take();
+    let worker = Worker::<Toran>::new(inbox.clone());
+    let report = worker.run_once_tx(&pool, |_job, tx| async move { Ok(tx) }).await.unwrap();
+    assert_eq!(report.done, 1);
+    assert_eq!(capture.take(), sorted([settled("done"), TIMED.into()]));
+}
