@@ -16,6 +16,7 @@ use crate::backoff::Backoff;
 use crate::clock::add;
 use crate::error::StoreError;
 use crate::inbox::Inbox;
+use crate::metrics;
 use crate::query::{AttemptOutcome, Settlement, Verdict};
 use crate::record::{Claim, ClaimRequest};
 use crate::worker::{DEFAULT_LEASE, DEFAULT_MAX_ATTEMPTS, HandlerError, Report};
@@ -268,6 +269,7 @@ impl AnyWorker {
             (AttemptOutcome::Retry, Verdict::RetryAt(at)) => Some(at),
             _ => None,
         };
+        metrics::settled(&job.provider, outcome);
         let settled = Settled { job: job.clone(), outcome, retry_at, error };
         if let Some(observer) = &self.observer {
             observer(&settled);
@@ -292,7 +294,9 @@ impl AnyWorker {
         let started = self.inbox.now();
         let claims = self.claim(u32::try_from(self.concurrency).unwrap_or(u32::MAX)).await?;
         let jobs: Vec<AnyJob> = claims.into_iter().map(|c| AnyJob::from_claim(c, started)).collect();
-        let results = futures_util::future::join_all(jobs.iter().map(|job| handler(job.clone()))).await;
+        let results =
+            futures_util::future::join_all(jobs.iter().map(|job| metrics::timed(&job.provider, handler(job.clone()))))
+                .await;
         let mut report = Report::default();
         for (job, result) in jobs.iter().zip(results) {
             report.claimed += 1;
@@ -357,7 +361,7 @@ impl AnyWorker {
                 lock(&in_flight).insert(job.id, job.clone());
                 let (worker, handler, in_flight) = (self.clone(), Arc::clone(&handler), Arc::clone(&in_flight));
                 tasks.spawn(async move {
-                    let result = handler(job.clone()).await.map_err(|e| e.to_string());
+                    let result = metrics::timed(&job.provider, handler(job.clone())).await.map_err(|e| e.to_string());
                     if let Err(_err) = worker.settle(&job, result).await {
                         tracing::warn!(error = %_err, id = job.id, "could not settle an attempt; its lease will expire");
                     }
@@ -383,8 +387,12 @@ impl AnyWorker {
                     Verdict::RetryAt(now),
                     Some(INTERRUPTED.to_owned()),
                 );
-                if let Err(_err) = self.inbox.store().settle(settlement).await {
-                    tracing::warn!(error = %_err, id = job.id, "could not give an event back; its lease will expire");
+                match self.inbox.store().settle(settlement).await {
+                    Ok(true) => metrics::settled(&job.provider, AttemptOutcome::Retry),
+                    Ok(false) => metrics::settled(&job.provider, AttemptOutcome::Fenced),
+                    Err(_err) => {
+                        tracing::warn!(error = %_err, id = job.id, "could not give an event back; its lease will expire");
+                    }
                 }
             }
         }

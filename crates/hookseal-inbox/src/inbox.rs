@@ -193,12 +193,17 @@ impl Inbox {
     /// [`StoreError`] (`503`) if the store failed or did not commit within the ingest timeout.
     pub async fn ingest(&self, row: NewEvent) -> Result<Ingested, StoreError> {
         let timeout = self.inner.ingest_timeout;
+        #[cfg(feature = "metrics")]
+        let labels = (row.provider.clone(), row.dead_letter.is_some());
         let (reply, answer) = oneshot::channel();
         let queued = async {
             self.inner.queue.send(Pending { row, reply }).await.map_err(|_| StoreError::Closed)?;
             answer.await.map_err(|_| StoreError::Closed)?
         };
-        tokio::time::timeout(timeout, queued).await.map_err(|_| StoreError::Timeout(timeout))?
+        let result = tokio::time::timeout(timeout, queued).await.map_err(|_| StoreError::Timeout(timeout))?;
+        #[cfg(feature = "metrics")]
+        crate::metrics::ingested(&labels.0, crate::metrics::Ingest::of(labels.1, result.as_ref().ok()));
+        result
     }
 
     /// Verifies a request and stores it durably: the one call a receiver makes.
@@ -251,6 +256,9 @@ impl Inbox {
     /// Runs the retention sweep forever: every `every`, purges batches of
     /// `batch` until fewer than `batch` are left (at most 100 batches per
     /// sweep, so one sweep never holds the store for long).
+    ///
+    /// With the `metrics` feature, each sweep ends by refreshing the
+    /// per-state gauges ([`refresh_gauges`](Self::refresh_gauges)).
     pub async fn run_sweeper(self, every: Duration, batch: u32) {
         let mut tick = tokio::time::interval(every);
         loop {
@@ -264,6 +272,41 @@ impl Inbox {
                         break;
                     }
                 }
+            }
+            #[cfg(feature = "metrics")]
+            if let Err(_err) = self.refresh_gauges().await {
+                tracing::warn!(error = %_err, "inbox gauges could not be refreshed");
+            }
+        }
+    }
+
+    /// Sets the per-state gauges ([`metrics::EVENTS`](crate::metrics::EVENTS))
+    /// from one [`counts`](Self::counts) query, and returns the counts.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store failed (the gauges keep their last values).
+    ///
+    /// Without the `metrics` feature this is [`counts`](Self::counts) and records nothing.
+    pub async fn refresh_gauges(&self) -> Result<Counts, StoreError> {
+        let counts = self.counts().await?;
+        #[cfg(feature = "metrics")]
+        crate::metrics::gauges(&counts);
+        Ok(counts)
+    }
+
+    /// Refreshes the per-state gauges forever, every `every` (at least one
+    /// second): one [`counts`](Self::counts) query per period, the next
+    /// period starting only once the previous query has answered. Spawn it
+    /// when the sweeper's interval is too coarse for your dashboards (it is
+    /// only useful with the `metrics` feature).
+    pub async fn run_gauges(self, every: Duration) {
+        let mut tick = tokio::time::interval(every.max(Duration::from_secs(1)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(_err) = self.refresh_gauges().await {
+                tracing::warn!(error = %_err, "inbox gauges could not be refreshed");
             }
         }
     }

@@ -7,6 +7,7 @@ mod error;
 mod group;
 mod inbox;
 mod memory;
+pub mod metrics;
 mod postgres;
 mod postgres_query;
 mod query;

@@ -14,7 +14,8 @@ use crate::backoff::Backoff;
 use crate::clock::add;
 use crate::error::StoreError;
 use crate::inbox::Inbox;
-use crate::query::{Settlement, Verdict};
+use crate::metrics;
+use crate::query::{AttemptOutcome, Settlement, Verdict};
 use crate::record::{Claim, ClaimRequest};
 
 /// What a handler's failure carries: any error (its `Display` is stored as the event's `last_error`).
@@ -208,12 +209,14 @@ impl<P: Provider> Worker<P> {
         for claim in self.claim().await? {
             report.claimed += 1;
             let Some(job) = self.job(&claim, &mut report).await? else { continue };
-            match handler(job).await {
+            match metrics::timed(P::NAME, handler(job)).await {
                 Ok(()) => {
                     if self.inbox.store().settle(self.settlement(&claim, Verdict::Done, None)).await? {
                         report.done += 1;
+                        metrics::settled(P::NAME, AttemptOutcome::Done);
                     } else {
                         report.fenced += 1;
+                        metrics::settled(P::NAME, AttemptOutcome::Fenced);
                     }
                 }
                 Err(err) => self.failed(&claim, err.to_string(), &mut report).await?,
@@ -250,7 +253,7 @@ impl<P: Provider> Worker<P> {
             let Some(job) = self.job(&claim, &mut report).await? else { continue };
             let (id, token) = (job.id, job.token);
             let tx = pool.begin().await?;
-            let outcome = match handler(job, tx).await {
+            let outcome = match metrics::timed(P::NAME, handler(job, tx)).await {
                 Ok(mut tx) => match DB::mark_done(&mut tx, id, token, self.inbox.now()).await {
                     Ok(true) => tx.commit().await.map(|()| true).map_err(|err| err.to_string()),
                     Ok(false) => tx.rollback().await.map(|()| false).map_err(|err| err.to_string()),
@@ -259,8 +262,14 @@ impl<P: Provider> Worker<P> {
                 Err(err) => Err(err.to_string()),
             };
             match outcome {
-                Ok(true) => report.done += 1,
-                Ok(false) => report.fenced += 1,
+                Ok(true) => {
+                    report.done += 1;
+                    metrics::settled(P::NAME, AttemptOutcome::Done);
+                }
+                Ok(false) => {
+                    report.fenced += 1;
+                    metrics::settled(P::NAME, AttemptOutcome::Fenced);
+                }
                 Err(err) => self.failed(&claim, err, &mut report).await?,
             }
         }
@@ -334,8 +343,10 @@ impl<P: Provider> Worker<P> {
                 let error = format!("body did not parse: {err}");
                 if self.inbox.store().fail(stored.id, claim.token, error, None, self.inbox.now()).await? {
                     report.dead += 1;
+                    metrics::settled(P::NAME, AttemptOutcome::Dead);
                 } else {
                     report.fenced += 1;
+                    metrics::settled(P::NAME, AttemptOutcome::Fenced);
                 }
                 Ok(None)
             }
@@ -352,11 +363,14 @@ impl<P: Provider> Worker<P> {
         if self.inbox.store().settle(self.settlement(claim, verdict, Some(error))).await? {
             if dead {
                 report.dead += 1;
+                metrics::settled(P::NAME, AttemptOutcome::Dead);
             } else {
                 report.retried += 1;
+                metrics::settled(P::NAME, AttemptOutcome::Retry);
             }
         } else {
             report.fenced += 1;
+            metrics::settled(P::NAME, AttemptOutcome::Fenced);
         }
         Ok(())
     }
