@@ -390,6 +390,7 @@ test('the filters narrow the list, and the URL carries them', async () => {
   assert.equal(await rowCount(page), 4);
   const providers = await page.locator('#events tbody tr td:nth-child(2)').allTextContents();
   assert.deepEqual(providers, ['toran', 'toran', 'toran', 'toran']);
+  assert.match(await page.locator('#whole-inbox').textContent(), /whole inbox/, 'the counts say they are not filtered');
   await page.selectOption('select[name=state]', 'dead');
   await page.click('form.filters button[type=submit]');
   await page.waitForURL(/provider=toran.*state=dead/);
@@ -427,6 +428,7 @@ test('an event refused until dead shows as dead, with its attempts and last erro
   const outcomes = await page.locator('#attempt-list tbody tr td:nth-child(4)').allTextContents();
   assert.equal(outcomes.at(-1), 'dead', `outcomes: ${outcomes}`);
   assert.ok((await page.locator('#body').textContent()).includes(`${REFUSE} (first)`));
+  assert.equal(await page.locator('dl.facts dt', { hasText: 'Next try' }).count(), 0, 'no next try for a dead event');
   await shot(page, 'dead');
   await page.context().close();
 });
@@ -502,6 +504,8 @@ test('replay moves a dead event back, and it is forwarded', async () => {
   const outcomes = await page.locator('#attempt-list tbody tr td:nth-child(4)').allTextContents();
   assert.equal(outcomes.length, ATTEMPTS + 1, `the refused attempts and the replayed one: ${outcomes}`);
   assert.equal(outcomes.at(-1), 'done');
+  assert.equal(await page.locator('#attempt-list tr.replay-mark').count(), 1, 'the replay is marked in the history');
+  assert.match(await page.locator('#attempts').textContent(), new RegExp(`^1 since the last replay \\(${ATTEMPTS + 1} recorded in all\\)$`));
   await shot(page, 'replayed');
   await page.context().close();
 });
