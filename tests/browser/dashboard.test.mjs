@@ -317,7 +317,7 @@ before(async () => {
   });
 });
 
-after(async (t) => {
+after(async () => {
   if (browser) {
     await browser.close();
   }
