@@ -12,5 +12,5 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
-(cd ../.. && cargo build --quiet -p hookseal-cli --bin hookseal && cargo build --quiet -p hookseal-dashboard --example demo_gateway)
+(cd ../.. && cargo build --quiet -p hookseal-cli --bin hookseal)
 node --test --test-concurrency=1 dashboard.test.mjs

@@ -53,7 +53,7 @@
         // Server-rendered and escaped like the page itself.
         live.innerHTML = html;
         failures = 0;
-        say('Live: updated at ' + new Date().toLocaleTimeString() + '.');
+        say('Live: updated at ' + new Date().toISOString().slice(11, 19) + ' UTC.');
         document.dispatchEvent(new CustomEvent('hookseal:refreshed'));
       })
       .catch(function (err) {

@@ -175,6 +175,9 @@ pub(crate) fn live(state: &AppState, listing: &Listing) -> Markup {
             }
             (chart::chart(&listing.rate, listing.now, CHART_MINUTES))
         }
+        @if !filter.is_empty() {
+            p.muted.small #whole-inbox { "The counts and the chart are the whole inbox's; the list below is filtered." }
+        }
         @if listing.page.events.is_empty() {
             p.empty #no-events { @if filter.is_empty() { "No events yet." } @else { "No events match this filter." } }
         } @else {
@@ -252,11 +255,19 @@ pub(crate) fn event(state: &AppState, e: &StoredEvent, attempts: &[Attempt], rep
                     dt { "Provider" } dd { (e.provider) }
                     dt { "Idempotency key" } dd { code { (e.idempotency_key) } }
                     dt { "State" } dd { (badge(e.state)) }
-                    dt { "Attempts" } dd #attempts { (e.attempts) }
+                    dt { "Attempts" } dd #attempts {
+                        (e.attempts)
+                        // A replay starts counting again; the history keeps every attempt.
+                        @if attempts.len() > e.attempts as usize {
+                            span.muted { " since the last replay (" (attempts.len()) " recorded in all)" }
+                        }
+                    }
                     dt { "Times received" } dd { (e.times_seen) }
                     dt { "First received" } dd { (time(e.received_at)) }
                     dt { "Last received" } dd { (time(e.last_seen_at)) }
-                    dt { "Next try not before" } dd { (time(e.available_at)) }
+                    @if matches!(e.state, EventState::Ready | EventState::Running) {
+                        dt { "Next try not before" } dd { (time(e.available_at)) }
+                    }
                     dt { "Finished" } dd { (maybe_time(e.finished_at)) }
                     dt { "Body" } dd { (e.body.len()) " bytes" }
                 }
@@ -290,7 +301,11 @@ pub(crate) fn event(state: &AppState, e: &StoredEvent, attempts: &[Attempt], rep
                     table.attempts #attempt-list {
                         thead { tr { th.num { "#" } th { "Started (UTC)" } th { "Finished (UTC)" } th { "Outcome" } th { "Error" } } }
                         tbody {
-                            @for a in attempts {
+                            @for (i, a) in attempts.iter().enumerate() {
+                                // Attempt numbers start again after a replay: say so.
+                                @if i > 0 && a.attempt <= attempts[i - 1].attempt {
+                                    tr.replay-mark { td colspan="5" { "replayed" } }
+                                }
                                 tr {
                                     td.num { (a.attempt) }
                                     td { (time(a.started_at)) }
