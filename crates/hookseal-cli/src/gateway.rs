@@ -173,6 +173,15 @@ pub(crate) fn run(listen: Listen, args: GatewayArgs) -> Outcome {
         Some(url) => Some(Forwarder::new(url, &forward_secret()?, args.timeout).map_err(|e| Failure(e.to_string()))?),
         None => None,
     };
+    // The dashboard's address and token are checked before anything is opened or bound.
+    let ui_token = match args.ui {
+        Some(addr) => {
+            let token = args.ui_token.load()?;
+            hookseal_dashboard::check_addr(addr, token.is_some()).map_err(|err| Failure(err.to_string()))?;
+            token
+        }
+        None => None,
+    };
     let store = args.store.clone().unwrap_or_else(|| DEFAULT_STORE.to_owned());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
@@ -214,9 +223,7 @@ pub(crate) fn run(listen: Listen, args: GatewayArgs) -> Outcome {
         let sweeper = tokio::spawn(inbox.clone().run_sweeper(Duration::from_secs(3600), 1000));
         let mut ui = None;
         if let Some(addr) = args.ui {
-            let token = args.ui_token.load()?;
-            hookseal_dashboard::check_addr(addr, token.is_some()).map_err(|err| Failure(err.to_string()))?;
-            let task = tokio::spawn(crate::ui::serve(inbox.clone(), addr, token, stopped(stop.subscribe())));
+            let task = tokio::spawn(crate::ui::serve(inbox.clone(), addr, ui_token, stopped(stop.subscribe())));
             ui = Some(task);
         }
         let server = axum::serve(listener, ingress.router()).with_graceful_shutdown(stopped(stop.subscribe()));

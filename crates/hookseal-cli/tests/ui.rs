@@ -79,3 +79,21 @@ fn serves_the_page_on_loopback() {
     assert!(answer.contains("No events yet."));
     std::fs::remove_dir_all(store.parent().unwrap()).unwrap();
 }
+
+#[test]
+fn listen_with_a_public_ui_and_no_token_refuses_before_creating_its_store() {
+    let dir = std::env::temp_dir().join(format!("hookseal-ui-test-{}-listen", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = dir.join("never.db");
+    let out = hookseal()
+        .args(["listen", "--addr", "127.0.0.1:0", "--store", &format!("sqlite://{}", store.display())])
+        .args(["--ui", "0.0.0.0:0"])
+        .env("HOOKSEAL_SECRET", "whsec_test_shared")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not loopback: a token is required"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening on"));
+    assert!(!store.exists(), "the store was created before the dashboard's address was refused");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
