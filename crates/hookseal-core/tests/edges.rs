@@ -232,3 +232,125 @@ fn the_other_errors_say_exactly_what() {
     assert_eq!(SecretsError::Empty { var: "V".into() }.to_string(), "V is set but holds no secret");
     assert_eq!(SecretsError::NotUnicode { var: "V".into() }.to_string(), "V is not valid Unicode");
 }
+
+#[test]
+fn a_configured_header_name_is_1_to_128_token_characters() {
+    use hookseal_core::HeaderName;
+    let longest = format!("X-{}", "a".repeat(126));
+    assert_eq!(HeaderName::new(&longest).map(HeaderName::as_str), Ok(longest.as_str()));
+    assert_eq!(HeaderName::new(format!("{longest}b")), Err(InvalidHeaderName::Invalid));
+    assert_eq!(HeaderName::new("q").map(HeaderName::as_str), Ok("q"));
+    assert_eq!(HeaderName::new(""), Err(InvalidHeaderName::Invalid));
+    // Every token character RFC 9110 allows besides letters and digits, and none other.
+    let specials = "X!#$%&'*+-.^_`|~Z09";
+    assert_eq!(HeaderName::new(specials).map(HeaderName::as_str), Ok(specials));
+    for bad in ['"', '(', ')', ',', '/', ':', ';', '<', '=', '>', '?', '@', '[', '\\', ']', '{', '}', ' ', '\t', '\u{7f}'] {
+        assert_eq!(HeaderName::new(format!("X{bad}")), Err(InvalidHeaderName::Invalid), "{bad:?}");
+    }
+    // Display and FromStr agree with `new` and `as_str`.
+    assert_eq!(HeaderName::from_static("X-Edges-Display").to_string(), "X-Edges-Display");
+    assert_eq!("X-Edges-Parsed".parse::<HeaderName>().map(HeaderName::as_str), Ok("X-Edges-Parsed"));
+    assert_eq!("X Edges".parse::<HeaderName>(), Err(InvalidHeaderName::Invalid));
+}
+
+#[test]
+fn the_same_signature_twice_in_a_list_still_verifies() {
+    use hookseal_core::{Message, Scheme, StandardWebhooks, Stripe};
+    let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+    let message = Message { id: Some("msg_1"), timestamp: Some(1_700_000_000), event: None };
+    let body = br#"{"type":"ping"}"#;
+
+    let scheme = Scheme::STANDARD_WEBHOOKS;
+    let secret = scheme.secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+    let signature = Signer::for_scheme(&secret, scheme).unwrap().signature(body, &message);
+    let headers = [
+        ("webhook-id", "msg_1".to_owned()),
+        ("webhook-timestamp", "1700000000".to_owned()),
+        ("webhook-signature", format!("{signature} {signature}")),
+    ];
+    assert_eq!(Verifier::<StandardWebhooks>::new(secret).verify_at(&headers, body, now), Ok(KeyMatch::Secret(0)));
+
+    let secret = Secret::new("whsec_stripe").unwrap();
+    let signature = Signer::for_scheme(&secret, Scheme::STRIPE).unwrap().signature(body, &message);
+    let v1 = signature.split_once(',').unwrap().1;
+    let headers = [("Stripe-Signature", format!("{signature},{v1},{v1}"))];
+    assert_eq!(Verifier::<Stripe>::new(secret).verify_at(&headers, body, now), Ok(KeyMatch::Secret(0)));
+}
+
+/// `from_env` reads the real process environment, which a test may not change
+/// in place (`set_var` is `unsafe`): this binary runs itself with the variables set.
+fn run_env_child(test: &str, vars: &[(&str, std::ffi::OsString)]) -> String {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args(["--exact", test, "--ignored", "--test-threads=1"]);
+    for provider in hookseal_core::ProviderId::ALL {
+        command.env_remove(hookseal_core::env::var_name(provider));
+    }
+    command.env_remove(hookseal_core::env::SHARED_VAR);
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(text.contains("test result: ok. 1 passed"), "{text}");
+    text
+}
+
+fn probe_tags(secrets: &[Secret]) -> Vec<String> {
+    secrets.iter().map(|secret| Signer::new(secret, Toran::SCHEME.format()).sign(b"probe")).collect()
+}
+
+#[test]
+fn from_env_reads_the_process_environment() {
+    run_env_child(
+        "env_child_own_and_shared",
+        &[
+            ("HOOKSEAL_SECRET_TORAN", "toran-new toran-old".into()),
+            ("HOOKSEAL_SECRET_TUCO", "tuco".into()),
+            ("HOOKSEAL_SECRET", "shared one".into()),
+        ],
+    );
+    use std::os::unix::ffi::OsStringExt;
+    run_env_child(
+        "env_child_not_unicode",
+        &[("HOOKSEAL_SECRET_TUCO", std::ffi::OsString::from_vec(b"\xff\xfe".to_vec())), ("HOOKSEAL_SECRET", "s".into())],
+    );
+}
+
+#[test]
+#[ignore = "run by from_env_reads_the_process_environment, with its variables set"]
+fn env_child_own_and_shared() {
+    use hookseal_core::ProviderId;
+    use hookseal_core::env::{ProviderSecrets, SecretOrigin};
+    let secrets = ProviderSecrets::from_env().unwrap();
+    let tags_of = |texts: &[&str]| probe_tags(&texts.iter().map(|t| Secret::new(*t).unwrap()).collect::<Vec<_>>());
+    assert_eq!(probe_tags(secrets.get(ProviderId::Toran)), tags_of(&["toran-new", "toran-old"]));
+    assert_eq!(probe_tags(secrets.get(ProviderId::Tuco)), tags_of(&["tuco"]));
+    for provider in [ProviderId::Tocc, ProviderId::Zapito, ProviderId::ConnectGain] {
+        assert_eq!(probe_tags(secrets.get(provider)), tags_of(&["shared one"]));
+        assert_eq!(secrets.origin(provider), SecretOrigin::Shared);
+    }
+    assert_eq!(secrets.origin(ProviderId::Toran), SecretOrigin::Own);
+}
+
+#[test]
+#[ignore = "run by from_env_reads_the_process_environment, with its variables set"]
+fn env_child_not_unicode() {
+    assert_eq!(
+        hookseal_core::env::ProviderSecrets::from_env().unwrap_err(),
+        SecretsError::NotUnicode { var: "HOOKSEAL_SECRET_TUCO".to_owned() }
+    );
+}
+
+#[test]
+fn echoed_text_is_kept_to_160_bytes_on_a_char_boundary() {
+    let exactly = "m".repeat(160);
+    assert_eq!(BodyError::schema("", exactly.clone()).message(), exactly);
+    assert_eq!(BodyError::schema("", "m".repeat(161)).message(), format!("{exactly}…"));
+    // 161 bytes whose byte 160 is inside a two-byte character: cut before it.
+    let accented = format!("a{}", "é".repeat(80));
+    assert_eq!(accented.len(), 161);
+    assert_eq!(BodyError::schema("", accented).message(), format!("a{}…", "é".repeat(79)));
+    let path = "p".repeat(161);
+    assert_eq!(BodyError::schema(path, "m").path(), format!("{}…", "p".repeat(160)));
+}
