@@ -273,7 +273,7 @@ fn the_same_signature_twice_in_a_list_still_verifies() {
     let secret = Secret::new("whsec_stripe").unwrap();
     let signature = Signer::for_scheme(&secret, Scheme::STRIPE).unwrap().signature(body, &message);
     let v1 = signature.split_once(',').unwrap().1;
-    let headers = [("Stripe-Signature", format!("{signature},{v1},{v1}"))];
+    let headers = [("Stripe-Signature", format!("{signature},{v1}"))];
     assert_eq!(Verifier::<Stripe>::new(secret).verify_at(&headers, body, now), Ok(KeyMatch::Secret(0)));
 }
 
