@@ -146,7 +146,11 @@ fn every_error_says_exactly_what_and_maps_to_its_status() {
         (Error::SignatureMismatch, "signature does not match", 401, "invalid signature"),
         (Error::InvalidBody(body), "unusable body: expected a string at `data.id`", 400, "invalid body"),
         (
-            Error::EventMismatch { header: "X-Toran-Event", in_header: "lead.test".into(), in_body: "lead.captured".into() },
+            Error::EventMismatch {
+                header: "X-Toran-Event",
+                in_header: "lead.test".into(),
+                in_body: "lead.captured".into(),
+            },
             "event header `X-Toran-Event` says `lead.test` but the signed body says `lead.captured`",
             400,
             "event header does not match body",
@@ -221,10 +225,7 @@ fn the_other_errors_say_exactly_what() {
     assert_eq!(InvalidSecret::TooShort(5).to_string(), "a `whsec_` secret must decode to at least 24 bytes, not 5");
     assert_eq!(InvalidSecret::from(EmptySecret), InvalidSecret::Empty);
     assert_eq!(InvalidHeaderName::Invalid.to_string(), "a header name must be 1 to 128 HTTP token characters");
-    assert_eq!(
-        InvalidHeaderName::TooMany.to_string(),
-        "too many distinct configured header names (at most 1024)"
-    );
+    assert_eq!(InvalidHeaderName::TooMany.to_string(), "too many distinct configured header names (at most 1024)");
     assert_eq!(
         "svix".parse::<SchemeId>().unwrap_err().to_string(),
         "unknown scheme `svix` (expected one of: standard-webhooks, github, stripe)"
@@ -244,7 +245,9 @@ fn a_configured_header_name_is_1_to_128_token_characters() {
     // Every token character RFC 9110 allows besides letters and digits, and none other.
     let specials = "X!#$%&'*+-.^_`|~Z09";
     assert_eq!(HeaderName::new(specials).map(HeaderName::as_str), Ok(specials));
-    for bad in ['"', '(', ')', ',', '/', ':', ';', '<', '=', '>', '?', '@', '[', '\\', ']', '{', '}', ' ', '\t', '\u{7f}'] {
+    for bad in
+        ['"', '(', ')', ',', '/', ':', ';', '<', '=', '>', '?', '@', '[', '\\', ']', '{', '}', ' ', '\t', '\u{7f}']
+    {
         assert_eq!(HeaderName::new(format!("X{bad}")), Err(InvalidHeaderName::Invalid), "{bad:?}");
     }
     // Display and FromStr agree with `new` and `as_str`.
@@ -313,7 +316,10 @@ fn from_env_reads_the_process_environment() {
     use std::os::unix::ffi::OsStringExt;
     run_env_child(
         "env_child_not_unicode",
-        &[("HOOKSEAL_SECRET_TUCO", std::ffi::OsString::from_vec(b"\xff\xfe".to_vec())), ("HOOKSEAL_SECRET", "s".into())],
+        &[
+            ("HOOKSEAL_SECRET_TUCO", std::ffi::OsString::from_vec(b"\xff\xfe".to_vec())),
+            ("HOOKSEAL_SECRET", "s".into()),
+        ],
     );
 }
 
