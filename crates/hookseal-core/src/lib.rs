@@ -74,6 +74,7 @@ mod error;
 mod event;
 mod extra;
 mod headers;
+pub mod metrics;
 pub mod own_provider;
 mod provider;
 pub mod report;
