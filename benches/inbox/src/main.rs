@@ -136,25 +136,38 @@ async fn main() {
     let dir = std::env::temp_dir().join(format!("hookseal_inbox_bench_{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
 
+    // ROWS="sqlite-group plain" runs only those rows (for profiling one).
+    let only = std::env::var("ROWS").ok();
+    let wanted = |row: &str| only.as_deref().is_none_or(|rows| rows.split_whitespace().any(|r| r == row));
     let mut rows = Vec::new();
-    rows.push(drive("plain", serve(plain_app()).await, concurrency, duration).await);
-
-    let group = Inbox::new(SqliteStore::open(dir.join("group.db")).await.expect("sqlite"));
-    rows.push(drive("sqlite-group", serve(inbox_app(group)).await, concurrency, duration).await);
-    let single = Inbox::builder(SqliteStore::open(dir.join("single.db")).await.expect("sqlite")).max_batch(1).build();
-    rows.push(drive("sqlite-single", serve(inbox_app(single)).await, concurrency, duration).await);
+    if wanted("plain") {
+        rows.push(drive("plain", serve(plain_app()).await, concurrency, duration).await);
+    }
+    if wanted("sqlite-group") {
+        let group = Inbox::new(SqliteStore::open(dir.join("group.db")).await.expect("sqlite"));
+        rows.push(drive("sqlite-group", serve(inbox_app(group)).await, concurrency, duration).await);
+    }
+    if wanted("sqlite-single") {
+        let single =
+            Inbox::builder(SqliteStore::open(dir.join("single.db")).await.expect("sqlite")).max_batch(1).build();
+        rows.push(drive("sqlite-single", serve(inbox_app(single)).await, concurrency, duration).await);
+    }
 
     // PostgreSQL: a database of this run's own, dropped at the end.
     let name = format!("hookseal_inbox_bench_{}", std::process::id());
     let mut admin_conn = PgConnectOptions::from_str(&admin).expect("url").connect().await.expect("PostgreSQL");
     admin_conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
     let options = PgConnectOptions::from_str(&admin).expect("url").database(&name);
-    let store = PgStore::connect_with(options.clone(), pool).await.expect("pg");
-    let group = Inbox::builder(store).parallel_commits(pool as usize).build();
-    rows.push(drive("pg-group", serve(inbox_app(group)).await, concurrency, duration).await);
-    let store = PgStore::connect_with(options, pool).await.expect("pg");
-    let single = Inbox::builder(store).max_batch(1).parallel_commits(pool as usize).build();
-    rows.push(drive("pg-single", serve(inbox_app(single)).await, concurrency, duration).await);
+    if wanted("pg-group") {
+        let store = PgStore::connect_with(options.clone(), pool).await.expect("pg");
+        let group = Inbox::builder(store).parallel_commits(pool as usize).build();
+        rows.push(drive("pg-group", serve(inbox_app(group)).await, concurrency, duration).await);
+    }
+    if wanted("pg-single") {
+        let store = PgStore::connect_with(options, pool).await.expect("pg");
+        let single = Inbox::builder(store).max_batch(1).parallel_commits(pool as usize).build();
+        rows.push(drive("pg-single", serve(inbox_app(single)).await, concurrency, duration).await);
+    }
 
     println!("| row | requests | req/s | p50 ms | p99 ms |");
     println!("|---|---:|---:|---:|---:|");

@@ -297,7 +297,7 @@ impl<P: Provider, R: FromRejection + Into<actix_web::Error> + 'static> FromReque
 }
 
 /// The shared extraction: configuration and verifier, body bounded in size and time, then `check`.
-fn extract<P, R, T>(
+pub(crate) fn extract<P, R, T>(
     req: &HttpRequest,
     payload: &mut Payload,
     check: impl FnOnce(&Verifier<P>, &ActixHeaders<'_>, Bytes) -> Result<T, hookseal_core::Error> + 'static,
@@ -377,7 +377,7 @@ async fn read_body(headers: &HeaderMap, mut payload: Payload, limit: usize) -> R
 }
 
 /// actix's header map, read through [`Headers`] without copying it.
-struct ActixHeaders<'a>(&'a HeaderMap);
+pub(crate) struct ActixHeaders<'a>(&'a HeaderMap);
 
 impl Headers for ActixHeaders<'_> {
     fn values(&self, name: &str) -> impl Iterator<Item = &[u8]> {

@@ -43,14 +43,15 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentType, RETRY_AFTER};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::future::LocalBoxFuture;
-use hookseal_core::{Provider, Verifier};
+use hookseal_core::Provider;
 
 pub use hookseal_inbox::{
     AcceptError, Backoff, Clock, Counts, HandlerError, Inbox, InboxBuilder, Job, ManualClock, MemoryStore, PgStore,
     Receipt, Report, SqliteStore, State, Store, StoreError, StoredEvent, SystemClock, Worker,
 };
 
-use crate::{Tagged, VerifiedBody, WebhookRejection};
+use crate::extract::extract;
+use crate::{Tagged, WebhookRejection};
 
 /// A verified webhook from provider `P`, stored and committed in the [`Inbox`].
 ///
@@ -150,21 +151,18 @@ impl<P: Provider> FromRequest for Inboxed<P> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        // The body is buffered and its signature checked exactly as for `Webhook<P>`.
-        let verified = VerifiedBody::<P>::from_request(req, payload);
-        let req = req.clone();
+        let Some(inbox) = app_data::<Inbox>(req) else {
+            return Box::pin(std::future::ready(Err(InboxRejection::MissingInbox.into())));
+        };
+        // Read, verified and parsed exactly as for `Webhook<P>`, once; an
+        // authentic body that does not parse becomes a dead-lettered row.
+        let preparing = inbox.clone();
+        let prepared = extract::<P, WebhookRejection, _>(req, payload, move |verifier, headers, body| {
+            preparing.prepare(verifier, headers, &body)
+        });
         Box::pin(async move {
-            let VerifiedBody(body) = verified.await?;
-            let verifier =
-                app_data::<Verifier<P>>(&req).ok_or(InboxRejection::Webhook(WebhookRejection::MissingVerifier {
-                    provider: P::NAME,
-                    verifier: std::any::type_name::<Verifier<P>>(),
-                }))?;
-            let inbox = app_data::<Inbox>(&req).ok_or(InboxRejection::MissingInbox)?;
-            let headers: Vec<(&str, &[u8])> =
-                req.headers().iter().map(|(name, value)| (name.as_str(), value.as_bytes())).collect();
-            let receipt = inbox.accept(&verifier, &headers, &body).await.map_err(InboxRejection::from)?;
-            Ok(Self(receipt))
+            let row = prepared.await?;
+            Ok(Self(inbox.commit(row).await.map_err(InboxRejection::Store)?))
         })
     }
 }

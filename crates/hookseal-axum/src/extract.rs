@@ -250,7 +250,7 @@ where
 
 /// What every extractor does: find the verifier, read the body within its
 /// limits, then let `check` verify (and parse) the exact bytes received.
-async fn verified<P, S, R, T>(
+pub(crate) async fn verified<P, S, R, T>(
     req: Request,
     state: &S,
     check: impl FnOnce(&Verifier<P>, &HeaderMap, Bytes) -> Result<T, hookseal_core::Error>,

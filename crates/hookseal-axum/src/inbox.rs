@@ -61,7 +61,7 @@ pub use hookseal_inbox::{
     Receipt, Report, SqliteStore, State, Store, StoreError, StoredEvent, SystemClock, Worker,
 };
 
-use crate::extract::{Tagged, VerifiedBody};
+use crate::extract::{Tagged, verified};
 use crate::rejection::WebhookRejection;
 
 /// A verified webhook from provider `P`, stored and committed in the [`Inbox`].
@@ -187,13 +187,14 @@ where
     type Rejection = InboxRejection;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let headers = req.headers().clone();
-        // The body is buffered and its signature checked exactly as for `Webhook<P>`.
-        let VerifiedBody(body) = VerifiedBody::<P, WebhookRejection>::from_request(req, state).await?;
-        let verifier = Verifier::<P>::from_ref(state);
         let inbox = Inbox::from_ref(state);
-        let receipt = inbox.accept(&verifier, &headers, &body).await?;
-        Ok(Self(receipt))
+        // Read, verified and parsed exactly as for `Webhook<P>`, once; an
+        // authentic body that does not parse becomes a dead-lettered row.
+        let row = verified::<P, S, WebhookRejection, _>(req, state, |verifier, headers, body| {
+            inbox.prepare(verifier, headers, &body)
+        })
+        .await?;
+        Ok(Self(inbox.commit(row).await.map_err(InboxRejection::Store)?))
     }
 }
 

@@ -176,12 +176,13 @@ pub(crate) fn stripe_timestamp(value: &[u8]) -> Result<&[u8], SignatureFault> {
 }
 
 /// Canonical Unix seconds: ASCII digits only, no sign, no leading zero (but
-/// `0` itself), no fraction, at most 19 digits, computed with checked
-/// arithmetic, and within the dates `chrono` represents. Anything else is
-/// `None`, so `-9223372036854775808`, 400 digits, `1700000000.9`,
-/// `+1700000000` and `1700000000abc` are all refused.
+/// `0` itself), no fraction, computed with checked arithmetic, and within the
+/// dates `chrono` represents. Anything else is `None`, so
+/// `-9223372036854775808`, 400 digits, `1700000000.9`, `+1700000000` and
+/// `1700000000abc` are all refused. At most 20 digits are read: the
+/// multiplication overflows `i64` before then.
 pub(crate) fn parse_unix_seconds(text: &[u8]) -> Option<i64> {
-    if text.is_empty() || text.len() > 19 || (text.len() > 1 && text[0] == b'0') {
+    if text.is_empty() || (text.len() > 1 && text[0] == b'0') {
         return None;
     }
     let mut secs: i64 = 0;
@@ -743,6 +744,52 @@ mod tests {
         assert_eq!(SignatureFormat::BareHex.decode(lower.as_bytes()), Ok(expected));
         assert_eq!(SignatureFormat::BareHex.decode(format!(" \t{upper} ").as_bytes()), Ok(expected));
         assert_eq!(SignatureFormat::Sha256Prefixed.decode(format!("sha256={upper}").as_bytes()), Ok(expected));
+    }
+
+    #[test]
+    fn unix_seconds_are_canonical_digits_within_chrono() {
+        assert_eq!(parse_unix_seconds(b"0"), Some(0));
+        assert_eq!(parse_unix_seconds(b"7"), Some(7));
+        assert_eq!(parse_unix_seconds(b"1700000000"), Some(1_700_000_000));
+        // chrono's last representable second, and the one after it.
+        let last = chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp();
+        assert_eq!(parse_unix_seconds(last.to_string().as_bytes()), Some(last));
+        assert_eq!(parse_unix_seconds((last + 1).to_string().as_bytes()), None);
+        for refused in [
+            &b""[..],
+            b"00",
+            b"01700000000",
+            b"-1",
+            b"+1700000000",
+            b"1700000000.9",
+            b"1700000000abc",
+            b" 1700000000",
+            b"9223372036854775807",
+            b"9223372036854775808",
+            b"99999999999999999999999",
+        ] {
+            assert_eq!(parse_unix_seconds(refused), None, "{:?}", String::from_utf8_lossy(refused));
+        }
+        assert_eq!(parse_unix_seconds("9".repeat(400).as_bytes()), None);
+    }
+
+    #[test]
+    fn stripe_pairs_skip_other_keys_and_refuse_other_versions() {
+        let tag = [0x5a; 32];
+        let v1 = SignatureFormat::Stripe.encode(&tag);
+        // `t=` and unknown keys are skipped; `v0=` is a version we do not take.
+        assert_eq!(SignatureFormat::Stripe.decode(format!("t=1700000000,x=1,{v1}").as_bytes()), Ok(tag));
+        assert_eq!(SignatureFormat::Stripe.decode(b"t=1700000000,x=1"), Err(SignatureFault::Empty));
+        assert_eq!(
+            SignatureFormat::Stripe.decode(b"t=1700000000,v0=abc"),
+            Err(SignatureFault::UnsupportedVersion)
+        );
+        assert_eq!(
+            SignatureFormat::Stripe.decode(format!("v0=abc,{v1}").as_bytes()),
+            Ok(tag),
+            "a v1 after a v0 still verifies"
+        );
+        assert_eq!(SignatureFormat::Stripe.decode(b"v1=abc"), Err(SignatureFault::WrongLength));
     }
 
     #[test]

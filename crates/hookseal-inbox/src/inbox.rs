@@ -220,6 +220,18 @@ impl Inbox {
         body: &[u8],
     ) -> Result<Receipt, AcceptError> {
         let row = self.prepare(verifier, headers, body)?;
+        Ok(self.commit(row).await?)
+    }
+
+    /// Stores a row from [`prepare`](Self::prepare) durably, as
+    /// [`accept`](Self::accept) does after verifying: for a receiver that has
+    /// already called `prepare` (the framework adapters, which verify once and
+    /// report rejections their own way).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] (`503`) if the store failed or did not commit within the ingest timeout.
+    pub async fn commit(&self, row: NewEvent) -> Result<Receipt, StoreError> {
         let dead_lettered = row.dead_letter.is_some();
         let ingested = self.ingest(row).await?;
         Ok(Receipt { id: ingested.id, inserted: ingested.inserted, times_seen: ingested.times_seen, dead_lettered })

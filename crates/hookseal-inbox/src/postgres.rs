@@ -10,7 +10,7 @@ use sqlx::{Postgres, Row as _, Transaction};
 use crate::clock::{add, to_micros};
 use crate::error::StoreError;
 use crate::record::{Claim, ClaimRequest, Counts, Ingested, NewEvent, ReplayFilter, State, StoredEvent};
-use crate::sql::{decode_event, sorted};
+use crate::sql::{Merged, MergedRow, decode_event};
 use crate::store::{LOST_ON_LAST_ATTEMPT, Store};
 
 /// How long ingest waits for a pooled connection before answering `503`: 5 s.
@@ -79,38 +79,52 @@ impl PgStore {
     }
 
     async fn ingest(&self, rows: Vec<NewEvent>) -> Result<Vec<Ingested>, StoreError> {
-        let n = rows.len();
-        let mut out = vec![Ingested { id: 0, inserted: false, times_seen: 0 }; n];
+        // PostgreSQL text holds no NUL: replaced before merging, so keys compare as stored.
+        let rows = rows.into_iter().map(pg_text).collect();
+        let merged = Merged::new(rows);
+        let mut columns = UpsertColumns::with_capacity(merged.rows.len());
+        for row in &merged.rows {
+            columns.push(row);
+        }
         let mut tx = self.begin().await?;
-        for (at, row) in sorted(rows) {
-            let state = if row.dead_letter.is_some() { State::Dead } else { State::Ready };
-            let received = to_micros(row.received_at);
-            let found = sqlx::query(
-                "INSERT INTO hookseal_inbox_events (provider, idempotency_key, event_name, body, event_header, \
-                 timestamp_header, received_at_us, last_seen_at_us, state, available_at_us, last_error, finished_at_us, \
-                 headers) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $7, $9, $10, $11) \
-                 ON CONFLICT (provider, idempotency_key) DO UPDATE SET \
-                 times_seen = hookseal_inbox_events.times_seen + 1, last_seen_at_us = excluded.last_seen_at_us \
-                 RETURNING id, times_seen",
-            )
-            .bind(text(row.provider))
-            .bind(text(row.idempotency_key))
-            .bind(text(row.event_name))
-            .bind(row.body)
-            .bind(row.event_header.map(text))
-            .bind(row.timestamp_header.map(text))
-            .bind(received)
-            .bind(state.as_str())
-            .bind(row.dead_letter.map(text))
-            .bind((state == State::Dead).then_some(received))
-            .bind(crate::query::encode_headers(&row.headers))
-            .fetch_one(&mut *tx)
-            .await?;
-            let times_seen: i64 = found.try_get("times_seen")?;
-            out[at] = Ingested { id: found.try_get("id")?, inserted: times_seen == 1, times_seen };
+        // One statement for the whole batch, its rows in key order (see `Merged`).
+        let returned = sqlx::query(
+            "INSERT INTO hookseal_inbox_events (provider, idempotency_key, event_name, body, event_header, \
+             timestamp_header, received_at_us, last_seen_at_us, state, available_at_us, last_error, finished_at_us, \
+             headers, times_seen) \
+             SELECT p, k, e, b, eh, th, r, ls, s, r, le, f, h, n FROM UNNEST($1::text[], $2::text[], $3::text[], \
+             $4::bytea[], $5::text[], $6::text[], $7::int8[], $8::int8[], $9::text[], $10::text[], $11::int8[], \
+             $12::text[], $13::int8[]) WITH ORDINALITY AS t(p, k, e, b, eh, th, r, ls, s, le, f, h, n, o) ORDER BY o \
+             ON CONFLICT (provider, idempotency_key) DO UPDATE SET \
+             times_seen = hookseal_inbox_events.times_seen + excluded.times_seen, \
+             last_seen_at_us = GREATEST(hookseal_inbox_events.last_seen_at_us, excluded.last_seen_at_us) \
+             RETURNING id, times_seen, provider, idempotency_key",
+        )
+        .bind(columns.provider)
+        .bind(columns.key)
+        .bind(columns.event_name)
+        .bind(columns.body)
+        .bind(columns.event_header)
+        .bind(columns.timestamp_header)
+        .bind(columns.received)
+        .bind(columns.last_seen)
+        .bind(columns.state)
+        .bind(columns.last_error)
+        .bind(columns.finished)
+        .bind(columns.headers)
+        .bind(columns.times_seen)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut found = vec![None; merged.rows.len()];
+        for row in returned {
+            let provider: String = row.try_get("provider")?;
+            let key: String = row.try_get("idempotency_key")?;
+            if let Some(at) = merged.find(&provider, &key) {
+                found[at] = Some((row.try_get("id")?, row.try_get("times_seen")?));
+            }
         }
         tx.commit().await?;
-        Ok(out)
+        merged.answers(&found)
     }
 
     async fn claim_now(&self, request: ClaimRequest) -> Result<Vec<Claim>, StoreError> {
@@ -366,6 +380,71 @@ pub(crate) async fn mark_done(
 /// PostgreSQL `text` cannot hold NUL: an authentic body may put `\u0000` in its
 /// idempotency key, and one such row must not fail a whole group-commit batch.
 /// NUL becomes U+FFFD in every text column (the body, `bytea`, is kept exact).
+/// A batch as one array per column, for `UNNEST`.
+struct UpsertColumns {
+    provider: Vec<String>,
+    key: Vec<String>,
+    event_name: Vec<String>,
+    body: Vec<Vec<u8>>,
+    event_header: Vec<Option<String>>,
+    timestamp_header: Vec<Option<String>>,
+    received: Vec<i64>,
+    last_seen: Vec<i64>,
+    state: Vec<&'static str>,
+    last_error: Vec<Option<String>>,
+    finished: Vec<Option<i64>>,
+    headers: Vec<Option<String>>,
+    times_seen: Vec<i64>,
+}
+
+impl UpsertColumns {
+    fn with_capacity(rows: usize) -> Self {
+        Self {
+            provider: Vec::with_capacity(rows),
+            key: Vec::with_capacity(rows),
+            event_name: Vec::with_capacity(rows),
+            body: Vec::with_capacity(rows),
+            event_header: Vec::with_capacity(rows),
+            timestamp_header: Vec::with_capacity(rows),
+            received: Vec::with_capacity(rows),
+            last_seen: Vec::with_capacity(rows),
+            state: Vec::with_capacity(rows),
+            last_error: Vec::with_capacity(rows),
+            finished: Vec::with_capacity(rows),
+            headers: Vec::with_capacity(rows),
+            times_seen: Vec::with_capacity(rows),
+        }
+    }
+
+    fn push(&mut self, row: &MergedRow) {
+        let event = &row.event;
+        self.provider.push(event.provider.clone());
+        self.key.push(event.idempotency_key.clone());
+        self.event_name.push(event.event_name.clone());
+        self.body.push(event.body.clone());
+        self.event_header.push(event.event_header.clone());
+        self.timestamp_header.push(event.timestamp_header.clone());
+        self.received.push(row.received_at_us);
+        self.last_seen.push(row.last_seen_at_us);
+        self.state.push(row.state.as_str());
+        self.last_error.push(event.dead_letter.clone());
+        self.finished.push((row.state == State::Dead).then_some(row.received_at_us));
+        self.headers.push(crate::query::encode_headers(&event.headers));
+        self.times_seen.push(row.times_seen);
+    }
+}
+
+/// `row` with every text column NUL-free ([`text`]).
+fn pg_text(mut row: NewEvent) -> NewEvent {
+    row.provider = text(row.provider);
+    row.idempotency_key = text(row.idempotency_key);
+    row.event_name = text(row.event_name);
+    row.event_header = row.event_header.map(text);
+    row.timestamp_header = row.timestamp_header.map(text);
+    row.dead_letter = row.dead_letter.map(text);
+    row
+}
+
 fn text(value: String) -> String {
     if value.contains('\0') { value.replace('\0', "\u{FFFD}") } else { value }
 }

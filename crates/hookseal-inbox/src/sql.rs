@@ -1,7 +1,8 @@
 //! What the two SQL backends share: row decoding and error plumbing.
 
-use crate::clock::from_micros;
-use crate::record::{NewEvent, StoredEvent};
+use crate::clock::{from_micros, to_micros};
+use crate::error::StoreError;
+use crate::record::{Ingested, NewEvent, State, StoredEvent};
 
 /// Decodes one `hookseal_inbox_events` row (all columns) from either backend.
 macro_rules! decode_event {
@@ -82,10 +83,75 @@ pub(crate) fn assemble(c: Columns, state: &str) -> Result<StoredEvent, sqlx::Err
     })
 }
 
-/// Sorts a batch by dedupe key (so that concurrent batches lock keys in the
-/// same order and cannot deadlock), remembering where each row came from.
-pub(crate) fn sorted(rows: Vec<NewEvent>) -> Vec<(usize, NewEvent)> {
-    let mut rows: Vec<_> = rows.into_iter().enumerate().collect();
-    rows.sort_by(|(_, a), (_, b)| (&a.provider, &a.idempotency_key).cmp(&(&b.provider, &b.idempotency_key)));
-    rows
+/// A group-commit batch with each dedupe key once, sorted by key (so that
+/// concurrent batches lock keys in the same order and cannot deadlock), ready
+/// for one multi-row upsert.
+pub(crate) struct Merged {
+    /// One row per distinct (provider, idempotency key): the first caller's,
+    /// with `last_seen_at_us` the latest of its callers'.
+    pub(crate) rows: Vec<MergedRow>,
+    /// For each row, the callers (their places in the batch) it answers, in arrival order.
+    callers: Vec<Vec<usize>>,
+    len: usize,
+}
+
+/// One distinct row of a [`Merged`] batch.
+pub(crate) struct MergedRow {
+    pub(crate) event: NewEvent,
+    pub(crate) state: State,
+    pub(crate) received_at_us: i64,
+    pub(crate) last_seen_at_us: i64,
+    /// How many callers of the batch delivered it (the row's `times_seen` increment).
+    pub(crate) times_seen: i64,
+}
+
+impl Merged {
+    /// Merges a batch (each element one caller's row).
+    pub(crate) fn new(rows: Vec<NewEvent>) -> Self {
+        let len = rows.len();
+        let mut order: Vec<(usize, NewEvent)> = rows.into_iter().enumerate().collect();
+        // Stable: callers of one key stay in arrival order.
+        order.sort_by(|(_, a), (_, b)| (&a.provider, &a.idempotency_key).cmp(&(&b.provider, &b.idempotency_key)));
+        let mut merged = Self { rows: Vec::with_capacity(len), callers: Vec::with_capacity(len), len };
+        for (at, event) in order {
+            let received = to_micros(event.received_at);
+            if let Some(last) = merged.rows.last_mut()
+                && (&last.event.provider, &last.event.idempotency_key) == (&event.provider, &event.idempotency_key)
+            {
+                last.times_seen += 1;
+                last.last_seen_at_us = last.last_seen_at_us.max(received);
+                merged.callers.last_mut().map(|callers| callers.push(at));
+                continue;
+            }
+            let state = if event.dead_letter.is_some() { State::Dead } else { State::Ready };
+            merged.rows.push(MergedRow { event, state, received_at_us: received, last_seen_at_us: received, times_seen: 1 });
+            merged.callers.push(vec![at]);
+        }
+        merged
+    }
+
+    /// The place of the row with this key.
+    pub(crate) fn find(&self, provider: &str, idempotency_key: &str) -> Option<usize> {
+        self.rows
+            .binary_search_by(|row| (row.event.provider.as_str(), row.event.idempotency_key.as_str()).cmp(&(provider, idempotency_key)))
+            .ok()
+    }
+
+    /// Each caller's answer, from the (id, times_seen) the upsert returned for
+    /// each row (`found[i]` for `rows[i]`): the first caller of a key created
+    /// the row if `times_seen` is its callers' count; the others are redeliveries.
+    pub(crate) fn answers(&self, found: &[Option<(i64, i64)>]) -> Result<Vec<Ingested>, StoreError> {
+        let mut out = vec![Ingested { id: 0, inserted: false, times_seen: 0 }; self.len];
+        for ((row, callers), found) in self.rows.iter().zip(&self.callers).zip(found) {
+            let Some((id, total)) = *found else {
+                return Err(StoreError::Database("the upsert returned no row for an event of the batch".into()));
+            };
+            let before = total - row.times_seen;
+            for (nth, &at) in callers.iter().enumerate() {
+                let times_seen = before + 1 + i64::try_from(nth).unwrap_or(i64::MAX);
+                out[at] = Ingested { id, inserted: nth == 0 && before == 0, times_seen };
+            }
+        }
+        Ok(out)
+    }
 }

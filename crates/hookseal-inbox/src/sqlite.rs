@@ -12,7 +12,7 @@ use sqlx::{Row as _, Sqlite, Transaction};
 use crate::clock::{add, to_micros};
 use crate::error::StoreError;
 use crate::record::{Claim, ClaimRequest, Counts, Ingested, NewEvent, ReplayFilter, State, StoredEvent};
-use crate::sql::{decode_event, sorted};
+use crate::sql::{Merged, decode_event};
 use crate::store::{LOST_ON_LAST_ATTEMPT, Store};
 
 /// How long a connection waits for SQLite's write lock before giving up: 5 s.
@@ -102,38 +102,43 @@ impl SqliteStore {
     }
 
     async fn ingest(&self, rows: Vec<NewEvent>) -> Result<Vec<Ingested>, StoreError> {
-        let n = rows.len();
-        let mut out = vec![Ingested { id: 0, inserted: false, times_seen: 0 }; n];
+        let merged = Merged::new(rows);
+        let mut found = vec![None; merged.rows.len()];
         let mut tx = self.begin().await?;
-        for (at, row) in sorted(rows) {
-            let state = if row.dead_letter.is_some() { State::Dead } else { State::Ready };
-            let received = to_micros(row.received_at);
-            let found = sqlx::query(
-                "INSERT INTO hookseal_inbox_events (provider, idempotency_key, event_name, body, event_header, \
-                 timestamp_header, received_at_us, last_seen_at_us, state, available_at_us, last_error, finished_at_us, \
-                 headers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?7, ?9, ?10, ?11) \
-                 ON CONFLICT (provider, idempotency_key) DO UPDATE SET \
-                 times_seen = hookseal_inbox_events.times_seen + 1, last_seen_at_us = excluded.last_seen_at_us \
-                 RETURNING id, times_seen",
-            )
-            .bind(row.provider)
-            .bind(row.idempotency_key)
-            .bind(row.event_name)
-            .bind(row.body)
-            .bind(row.event_header)
-            .bind(row.timestamp_header)
-            .bind(received)
-            .bind(state.as_str())
-            .bind(row.dead_letter)
-            .bind((state == State::Dead).then_some(received))
-            .bind(crate::query::encode_headers(&row.headers))
-            .fetch_one(&mut *tx)
-            .await?;
-            let times_seen: i64 = found.try_get("times_seen")?;
-            out[at] = Ingested { id: found.try_get("id")?, inserted: times_seen == 1, times_seen };
+        let mut start = 0;
+        while start < merged.rows.len() {
+            // Chunks of a power of two rows: few distinct statements to prepare and cache.
+            let left = merged.rows.len() - start;
+            let size = if left >= MAX_UPSERT_ROWS { MAX_UPSERT_ROWS } else { 1 << left.ilog2() };
+            let mut query = sqlx::query(upsert_sql(size));
+            for row in &merged.rows[start..start + size] {
+                let event = &row.event;
+                query = query
+                    .bind(&event.provider)
+                    .bind(&event.idempotency_key)
+                    .bind(&event.event_name)
+                    .bind(&event.body)
+                    .bind(&event.event_header)
+                    .bind(&event.timestamp_header)
+                    .bind(row.received_at_us)
+                    .bind(row.last_seen_at_us)
+                    .bind(row.state.as_str())
+                    .bind(&event.dead_letter)
+                    .bind((row.state == State::Dead).then_some(row.received_at_us))
+                    .bind(crate::query::encode_headers(&event.headers))
+                    .bind(row.times_seen);
+            }
+            for returned in query.fetch_all(&mut *tx).await? {
+                let provider: String = returned.try_get("provider")?;
+                let key: String = returned.try_get("idempotency_key")?;
+                if let Some(at) = merged.find(&provider, &key) {
+                    found[at] = Some((returned.try_get("id")?, returned.try_get("times_seen")?));
+                }
+            }
+            start += size;
         }
         tx.commit().await?;
-        Ok(out)
+        merged.answers(&found)
     }
 
     async fn claim_now(&self, request: ClaimRequest) -> Result<Vec<Claim>, StoreError> {
@@ -184,6 +189,43 @@ pub fn migrator() -> sqlx::migrate::Migrator {
     let mut migrator = sqlx::migrate!("./migrations/sqlite");
     migrator.set_ignore_missing(true);
     migrator
+}
+
+
+/// The most rows one upsert statement carries (13 parameters each, far below SQLite's limit).
+const MAX_UPSERT_ROWS: usize = 64;
+
+/// The upsert of `rows` rows (a power of two up to [`MAX_UPSERT_ROWS`]), built once.
+fn upsert_sql(rows: usize) -> &'static str {
+    static BUILT: [std::sync::OnceLock<String>; 7] = [const { std::sync::OnceLock::new() }; 7];
+    BUILT[rows.ilog2() as usize].get_or_init(|| build_upsert_sql(rows))
+}
+
+/// `INSERT … VALUES (…), … ON CONFLICT … DO UPDATE … RETURNING` for `rows` rows.
+fn build_upsert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO hookseal_inbox_events (provider, idempotency_key, event_name, body, event_header, \
+         timestamp_header, received_at_us, last_seen_at_us, state, available_at_us, last_error, finished_at_us, \
+         headers, times_seen) VALUES ",
+    );
+    for row in 0..rows {
+        let p = row * 13;
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        // available_at is the received time (parameter 7 again).
+        sql.push_str(&format!(
+            "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+            p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 7, p + 10, p + 11, p + 12, p + 13
+        ));
+    }
+    sql.push_str(
+        " ON CONFLICT (provider, idempotency_key) DO UPDATE SET \
+         times_seen = hookseal_inbox_events.times_seen + excluded.times_seen, \
+         last_seen_at_us = max(hookseal_inbox_events.last_seen_at_us, excluded.last_seen_at_us) \
+         RETURNING id, times_seen, provider, idempotency_key",
+    );
+    sql
 }
 
 fn fenced(result: sqlx::sqlite::SqliteQueryResult) -> bool {

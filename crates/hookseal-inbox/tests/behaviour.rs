@@ -428,6 +428,61 @@ impl<S: Store> Store for Recording<S> {
     }
 }
 
+/// One batch straight to the store: more rows than one statement carries, keys
+/// out of order, the same key several times in the batch and again in a later
+/// batch. Each caller's answer is what storing them one by one would give.
+async fn one_batch_with_repeated_keys_answers_each_caller<S: Store + Clone>(store: S) {
+    let row = |key: &str, second: i64| NewEvent {
+        provider: "toran".into(),
+        event_name: "lead.captured".into(),
+        idempotency_key: key.into(),
+        body: format!("{{\"lead_id\":\"{key}\"}}").into_bytes(),
+        event_header: Some("lead.captured".into()),
+        timestamp_header: None,
+        received_at: t0() + chrono::TimeDelta::seconds(second),
+        dead_letter: None,
+        headers: Vec::new(),
+    };
+    // 141 callers over 97 keys: key k appears once, or (every third) twice or three times, scattered.
+    let mut keys: Vec<String> = Vec::new();
+    for k in (0..97).rev() {
+        keys.push(format!("k{k:03}"));
+        if k % 3 == 0 {
+            keys.insert(keys.len() / 2, format!("k{k:03}"));
+        }
+        if k % 9 == 0 {
+            keys.insert(keys.len() / 3, format!("k{k:03}"));
+        }
+    }
+    assert_eq!(keys.len(), 141);
+    let batch: Vec<NewEvent> = keys.iter().enumerate().map(|(n, k)| row(k, n as i64)).collect();
+    let answers = store.ingest_batch(batch).await.unwrap();
+    assert_eq!(answers.len(), keys.len());
+    let mut seen: std::collections::HashMap<&str, (i64, i64)> = std::collections::HashMap::new();
+    for (key, answer) in keys.iter().zip(&answers) {
+        let entry = seen.entry(key.as_str()).or_insert((answer.id, 0));
+        entry.1 += 1;
+        assert_eq!(answer.id, entry.0, "{key}: one id for every caller");
+        assert_eq!(answer.times_seen, entry.1, "{key}: counted in arrival order");
+        assert_eq!(answer.inserted, entry.1 == 1, "{key}: only its first caller created it");
+    }
+    assert_eq!(seen.len(), 97);
+    let ids: std::collections::HashSet<i64> = seen.values().map(|(id, _)| *id).collect();
+    assert_eq!(ids.len(), 97, "distinct keys, distinct rows");
+    // The first caller's row is stored; last_seen is the latest caller's.
+    let stored = store.find("toran".into(), "k000".into()).await.unwrap().unwrap();
+    let first = keys.iter().position(|k| k == "k000").unwrap() as i64;
+    let last = keys.iter().rposition(|k| k == "k000").unwrap() as i64;
+    assert_eq!(stored.times_seen, 3);
+    assert_eq!(stored.received_at, t0() + chrono::TimeDelta::seconds(first));
+    assert_eq!(stored.last_seen_at, t0() + chrono::TimeDelta::seconds(last));
+    // A later batch: a redelivery of k000 (twice) and a new key.
+    let later = store.ingest_batch(vec![row("k000", 500), row("new", 501), row("k000", 502)]).await.unwrap();
+    assert_eq!((later[0].id, later[0].inserted, later[0].times_seen), (stored.id, false, 4));
+    assert!(later[1].inserted && later[1].times_seen == 1 && !ids.contains(&later[1].id));
+    assert_eq!((later[2].id, later[2].inserted, later[2].times_seen), (stored.id, false, 5));
+}
+
 async fn group_commit_shares_transactions<S: Store + Clone>(store: S) {
     let clock = ManualClock::new(t0());
     let batches = Arc::new(Mutex::new(Vec::new()));
@@ -482,6 +537,7 @@ suites!(
     retention_purges_old_done_in_bounded_batches,
     counts_per_state,
     group_commit_shares_transactions,
+    one_batch_with_repeated_keys_answers_each_caller,
 );
 
 #[tokio::test(start_paused = true)]
