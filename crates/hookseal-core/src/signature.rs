@@ -780,10 +780,7 @@ mod tests {
         // `t=` and unknown keys are skipped; `v0=` is a version we do not take.
         assert_eq!(SignatureFormat::Stripe.decode(format!("t=1700000000,x=1,{v1}").as_bytes()), Ok(tag));
         assert_eq!(SignatureFormat::Stripe.decode(b"t=1700000000,x=1"), Err(SignatureFault::Empty));
-        assert_eq!(
-            SignatureFormat::Stripe.decode(b"t=1700000000,v0=abc"),
-            Err(SignatureFault::UnsupportedVersion)
-        );
+        assert_eq!(SignatureFormat::Stripe.decode(b"t=1700000000,v0=abc"), Err(SignatureFault::UnsupportedVersion));
         assert_eq!(
             SignatureFormat::Stripe.decode(format!("v0=abc,{v1}").as_bytes()),
             Ok(tag),

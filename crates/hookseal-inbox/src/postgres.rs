@@ -86,8 +86,8 @@ impl PgStore {
         for row in &merged.rows {
             columns.push(row);
         }
-        let mut tx = self.begin().await?;
-        // One statement for the whole batch, its rows in key order (see `Merged`).
+        // One statement for the whole batch, its rows in key order (see `Merged`): on its
+        // own it is one transaction, committed (and flushed) before the server answers.
         let returned = sqlx::query(
             "INSERT INTO hookseal_inbox_events (provider, idempotency_key, event_name, body, event_header, \
              timestamp_header, received_at_us, last_seen_at_us, state, available_at_us, last_error, finished_at_us, \
@@ -113,7 +113,7 @@ impl PgStore {
         .bind(columns.finished)
         .bind(columns.headers)
         .bind(columns.times_seen)
-        .fetch_all(&mut *tx)
+        .fetch_all(&self.pool)
         .await?;
         let mut found = vec![None; merged.rows.len()];
         for row in returned {
@@ -123,7 +123,6 @@ impl PgStore {
                 found[at] = Some((row.try_get("id")?, row.try_get("times_seen")?));
             }
         }
-        tx.commit().await?;
         merged.answers(&found)
     }
 

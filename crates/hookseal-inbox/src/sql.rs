@@ -124,7 +124,13 @@ impl Merged {
                 continue;
             }
             let state = if event.dead_letter.is_some() { State::Dead } else { State::Ready };
-            merged.rows.push(MergedRow { event, state, received_at_us: received, last_seen_at_us: received, times_seen: 1 });
+            merged.rows.push(MergedRow {
+                event,
+                state,
+                received_at_us: received,
+                last_seen_at_us: received,
+                times_seen: 1,
+            });
             merged.callers.push(vec![at]);
         }
         merged
@@ -133,7 +139,9 @@ impl Merged {
     /// The place of the row with this key.
     pub(crate) fn find(&self, provider: &str, idempotency_key: &str) -> Option<usize> {
         self.rows
-            .binary_search_by(|row| (row.event.provider.as_str(), row.event.idempotency_key.as_str()).cmp(&(provider, idempotency_key)))
+            .binary_search_by(|row| {
+                (row.event.provider.as_str(), row.event.idempotency_key.as_str()).cmp(&(provider, idempotency_key))
+            })
             .ok()
     }
 

@@ -51,6 +51,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(DEFAULT_BUSY_TIMEOUT)
             .foreign_keys(true)
+            .statement_cache_capacity(STATEMENT_CACHE)
     }
 
     /// Opens with your own options and pool size, and applies the migrations.
@@ -61,6 +62,9 @@ impl SqliteStore {
     pub async fn open_with(options: SqliteConnectOptions, max_connections: u32) -> Result<Self, StoreError> {
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
+            // A local file does not go stale: no ping before every use (it costs a round trip to
+            // the connection's thread on every commit).
+            .test_before_acquire(false)
             .acquire_timeout(DEFAULT_BUSY_TIMEOUT)
             .connect_with(options)
             .await?;
@@ -77,7 +81,8 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(DEFAULT_BUSY_TIMEOUT);
+            .busy_timeout(DEFAULT_BUSY_TIMEOUT)
+            .statement_cache_capacity(STATEMENT_CACHE);
         Self::open_with(options, 4).await
     }
 
@@ -101,43 +106,51 @@ impl SqliteStore {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// Stores a batch in one round trip to the connection's thread: `BEGIN
+    /// IMMEDIATE`, the upserts and `COMMIT` are one multi-statement query, so
+    /// the answer comes once the commit (and its fsync) is done. Runs as a task
+    /// of its own ([`Store::ingest_batch`]), so that a caller giving up cannot
+    /// cut it between `BEGIN` and `COMMIT`; on any error the transaction is
+    /// rolled back before the connection goes back to the pool.
     async fn ingest(&self, rows: Vec<NewEvent>) -> Result<Vec<Ingested>, StoreError> {
         let merged = Merged::new(rows);
-        let mut found = vec![None; merged.rows.len()];
-        let mut tx = self.begin().await?;
-        let mut start = 0;
-        while start < merged.rows.len() {
-            // Chunks of a power of two rows: few distinct statements to prepare and cache.
-            let left = merged.rows.len() - start;
-            let size = if left >= MAX_UPSERT_ROWS { MAX_UPSERT_ROWS } else { 1 << left.ilog2() };
-            let mut query = sqlx::query(upsert_sql(size));
-            for row in &merged.rows[start..start + size] {
-                let event = &row.event;
-                query = query
-                    .bind(&event.provider)
-                    .bind(&event.idempotency_key)
-                    .bind(&event.event_name)
-                    .bind(&event.body)
-                    .bind(&event.event_header)
-                    .bind(&event.timestamp_header)
-                    .bind(row.received_at_us)
-                    .bind(row.last_seen_at_us)
-                    .bind(row.state.as_str())
-                    .bind(&event.dead_letter)
-                    .bind((row.state == State::Dead).then_some(row.received_at_us))
-                    .bind(crate::query::encode_headers(&event.headers))
-                    .bind(row.times_seen);
-            }
-            for returned in query.fetch_all(&mut *tx).await? {
-                let provider: String = returned.try_get("provider")?;
-                let key: String = returned.try_get("idempotency_key")?;
-                if let Some(at) = merged.find(&provider, &key) {
-                    found[at] = Some((returned.try_get("id")?, returned.try_get("times_seen")?));
-                }
-            }
-            start += size;
+        let sql = batch_sql(merged.rows.len());
+        let mut query = sqlx::query(&sql);
+        for row in &merged.rows {
+            let event = &row.event;
+            query = query
+                .bind(&event.provider)
+                .bind(&event.idempotency_key)
+                .bind(&event.event_name)
+                .bind(&event.body)
+                .bind(&event.event_header)
+                .bind(&event.timestamp_header)
+                .bind(row.received_at_us)
+                .bind(row.last_seen_at_us)
+                .bind(row.state.as_str())
+                .bind(&event.dead_letter)
+                .bind((row.state == State::Dead).then_some(row.received_at_us))
+                .bind(crate::query::encode_headers(&event.headers))
+                .bind(row.times_seen);
         }
-        tx.commit().await?;
+        let mut conn = self.pool.acquire().await?;
+        let returned = match query.fetch_all(&mut *conn).await {
+            Ok(returned) => returned,
+            Err(err) => {
+                // Whatever ran of the batch is undone; "no transaction is active" is fine too.
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                return Err(err.into());
+            }
+        };
+        drop(conn);
+        let mut found = vec![None; merged.rows.len()];
+        for row in returned {
+            let provider: String = row.try_get("provider")?;
+            let key: String = row.try_get("idempotency_key")?;
+            if let Some(at) = merged.find(&provider, &key) {
+                found[at] = Some((row.try_get("id")?, row.try_get("times_seen")?));
+            }
+        }
         merged.answers(&found)
     }
 
@@ -191,40 +204,69 @@ pub fn migrator() -> sqlx::migrate::Migrator {
     migrator
 }
 
-
-/// The most rows one upsert statement carries (13 parameters each, far below SQLite's limit).
+/// The most rows one upsert statement of a batch carries (13 parameters
+/// each); a larger batch is several statements in the same transaction.
 const MAX_UPSERT_ROWS: usize = 64;
 
-/// The upsert of `rows` rows (a power of two up to [`MAX_UPSERT_ROWS`]), built once.
-fn upsert_sql(rows: usize) -> &'static str {
-    static BUILT: [std::sync::OnceLock<String>; 7] = [const { std::sync::OnceLock::new() }; 7];
-    BUILT[rows.ilog2() as usize].get_or_init(|| build_upsert_sql(rows))
+/// How many statements each connection keeps prepared: one batch text per
+/// batch size seen, beside the other queries.
+const STATEMENT_CACHE: usize = 300;
+
+/// `BEGIN IMMEDIATE; INSERT … ON CONFLICT … RETURNING …; …; COMMIT` for a
+/// batch of `rows` rows, built once per size (the sizes are bounded by the
+/// inbox's largest batch).
+fn batch_sql(rows: usize) -> std::sync::Arc<str> {
+    static BUILT: std::sync::Mutex<Vec<Option<std::sync::Arc<str>>>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if built.len() <= rows {
+        built.resize(rows + 1, None);
+    }
+    std::sync::Arc::clone(built[rows].get_or_insert_with(|| build_batch_sql(rows).into()))
 }
 
-/// `INSERT … VALUES (…), … ON CONFLICT … DO UPDATE … RETURNING` for `rows` rows.
-fn build_upsert_sql(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO hookseal_inbox_events (provider, idempotency_key, event_name, body, event_header, \
-         timestamp_header, received_at_us, last_seen_at_us, state, available_at_us, last_error, finished_at_us, \
-         headers, times_seen) VALUES ",
-    );
-    for row in 0..rows {
-        let p = row * 13;
-        if row > 0 {
-            sql.push_str(", ");
+fn build_batch_sql(rows: usize) -> String {
+    let mut sql = String::from("BEGIN IMMEDIATE;");
+    let mut start = 0;
+    while start < rows {
+        let end = (start + MAX_UPSERT_ROWS).min(rows);
+        sql.push_str(
+            " INSERT INTO hookseal_inbox_events (provider, idempotency_key, event_name, body, event_header, \
+             timestamp_header, received_at_us, last_seen_at_us, state, available_at_us, last_error, \
+             finished_at_us, headers, times_seen) VALUES ",
+        );
+        for row in start..end {
+            let p = row * 13;
+            if row > start {
+                sql.push_str(", ");
+            }
+            // available_at is the received time (parameter 7 again).
+            sql.push_str(&format!(
+                "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8,
+                p + 9,
+                p + 7,
+                p + 10,
+                p + 11,
+                p + 12,
+                p + 13
+            ));
         }
-        // available_at is the received time (parameter 7 again).
-        sql.push_str(&format!(
-            "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
-            p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 7, p + 10, p + 11, p + 12, p + 13
-        ));
+        sql.push_str(
+            " ON CONFLICT (provider, idempotency_key) DO UPDATE SET \
+             times_seen = hookseal_inbox_events.times_seen + excluded.times_seen, \
+             last_seen_at_us = max(hookseal_inbox_events.last_seen_at_us, excluded.last_seen_at_us) \
+             RETURNING id, times_seen, provider, idempotency_key;",
+        );
+        start = end;
     }
-    sql.push_str(
-        " ON CONFLICT (provider, idempotency_key) DO UPDATE SET \
-         times_seen = hookseal_inbox_events.times_seen + excluded.times_seen, \
-         last_seen_at_us = max(hookseal_inbox_events.last_seen_at_us, excluded.last_seen_at_us) \
-         RETURNING id, times_seen, provider, idempotency_key",
-    );
+    sql.push_str(" COMMIT;");
     sql
 }
 
@@ -254,7 +296,11 @@ impl Store for SqliteStore {
     }
 
     fn ingest_batch(&self, rows: Vec<NewEvent>) -> BoxFuture<'_, Result<Vec<Ingested>, StoreError>> {
-        self.ingest(rows).boxed()
+        // A task of its own: dropping this future (a commit timeout) must not cut the
+        // multi-statement transaction in two and leave it open on a pooled connection.
+        let store = self.clone();
+        async move { tokio::spawn(async move { store.ingest(rows).await }).await.unwrap_or(Err(StoreError::Closed)) }
+            .boxed()
     }
 
     fn claim(&self, request: ClaimRequest) -> BoxFuture<'_, Result<Vec<Claim>, StoreError>> {

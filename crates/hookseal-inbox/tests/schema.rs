@@ -70,3 +70,37 @@ async fn postgres_migrations_coexist_with_the_applications() {
             .get(0);
     assert!(unique);
 }
+
+/// A batch that fails half way (here a trigger refuses its second row) stores
+/// nothing of it, and leaves no transaction open on the pooled connection:
+/// the next batch, on the same single connection, commits.
+#[tokio::test]
+async fn sqlite_failed_batch_is_rolled_back_and_the_connection_reused() {
+    use hookseal_inbox::{NewEvent, Store as _};
+    let dir = common::TempDir::new();
+    let store = SqliteStore::open_with(SqliteStore::options(dir.file("inbox.db")), 1).await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse_boom BEFORE INSERT ON hookseal_inbox_events WHEN NEW.idempotency_key = 'boom' \
+         BEGIN SELECT RAISE(ABORT, 'boom refused'); END",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let row = |key: &str| NewEvent {
+        provider: "toran".into(),
+        event_name: "lead.captured".into(),
+        idempotency_key: key.into(),
+        body: b"{}".to_vec(),
+        event_header: None,
+        timestamp_header: None,
+        received_at: common::t0(),
+        dead_letter: None,
+        headers: Vec::new(),
+    };
+    let failed = store.ingest_batch(vec![row("a-first"), row("boom"), row("c-last")]).await;
+    assert!(failed.is_err(), "{failed:?}");
+    assert!(store.find("toran".into(), "a-first".into()).await.unwrap().is_none(), "rolled back");
+    let next = store.ingest_batch(vec![row("a-first"), row("d-next")]).await.unwrap();
+    assert!(next.iter().all(|ingested| ingested.inserted && ingested.times_seen == 1), "{next:?}");
+    assert_eq!(store.counts().await.unwrap().ready, 2);
+}
