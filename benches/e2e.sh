@@ -15,8 +15,9 @@
 #   hookseal-axum   axum, hookseal_axum::Webhook<Toran>
 #   hookseal-actix  actix-web (1 worker), hookseal_actix::Webhook<Toran>
 #   listen-quiet    `hookseal listen --quiet` (the axum reference receiver,
-#                   answering a JSON summary; its own multi-thread runtime,
-#                   pinned like the others), with HOOKSEAL_SECRET_<PROVIDER> set
+#                   answering a JSON summary; pinned like the others, so its
+#                   runtime is current-thread, as it is on any one-CPU
+#                   machine), with HOOKSEAL_SECRET_<PROVIDER> set
 #
 # Each server runs pinned to CPU 0 (axum on a current_thread runtime, actix
 # with one worker), wrk pinned to CPU 1: `wrk -t1 -c32 -d${DURATION}s`. The

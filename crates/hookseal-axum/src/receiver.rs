@@ -224,18 +224,36 @@ impl Receiver {
 
     /// The axum router serving [`ROUTE`].
     pub fn router(self) -> Router {
-        Router::new()
+        let state = &self.state;
+        let largest = [
+            state.tocc.max_body(),
+            state.toran.max_body(),
+            state.zapito.max_body(),
+            state.tuco.max_body(),
+            state.connectgain.max_body(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+        let custom_timeout = state.read_timeout != DEFAULT_READ_TIMEOUT;
+        let mut router = Router::new()
             .route("/webhooks/tocc", endpoint::<Tocc>(ProviderId::Tocc))
             .route("/webhooks/toran", endpoint::<Toran>(ProviderId::Toran))
             .route("/webhooks/zapito", endpoint::<Zapito>(ProviderId::Zapito))
             .route("/webhooks/tuco", endpoint::<Tuco>(ProviderId::Tuco))
             .route("/webhooks/connectgain", endpoint::<ConnectGain>(ProviderId::ConnectGain))
             .route(ROUTE, post(unknown_provider))
-            .fallback(not_found)
-            // The verifiers' limit governs (checked before reading); axum's default would only blur it.
-            .layer(DefaultBodyLimit::disable())
-            .layer(Extension(WebhookConfig::new().read_timeout(self.state.read_timeout)))
-            .with_state(ReceiverState(Arc::new(self.state)))
+            .fallback(not_found);
+        // The verifiers' limit governs (checked before reading). axum's default limit
+        // (2 MiB) is lifted only when a verifier's is not below it; the layers are added
+        // only when needed, as each costs every request an extension insert.
+        if largest >= AXUM_DEFAULT_BODY_LIMIT {
+            router = router.layer(DefaultBodyLimit::disable());
+        }
+        if custom_timeout {
+            router = router.layer(Extension(WebhookConfig::new().read_timeout(self.state.read_timeout)));
+        }
+        router.with_state(ReceiverState(Arc::new(self.state)))
     }
 }
 
@@ -302,6 +320,9 @@ impl<'a> Answer<'a> {
         }
     }
 }
+
+/// axum's own body limit when no `DefaultBodyLimit` layer sets one: 2 MiB.
+const AXUM_DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Longest provider name echoed in a 404's reason.
 const MAX_ECHO: usize = 64;

@@ -183,7 +183,7 @@ pub(crate) fn run(listen: Listen, args: GatewayArgs) -> Outcome {
         None => None,
     };
     let store = args.store.clone().unwrap_or_else(|| DEFAULT_STORE.to_owned());
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = crate::server_runtime()?;
     runtime.block_on(async move {
         let mut signals = Signals::new().map_err(|err| format!("cannot listen for signals: {err}"))?;
         let inbox = hookseal_inbox_open(&store).await?;

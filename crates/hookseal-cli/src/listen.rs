@@ -43,7 +43,7 @@ pub(crate) fn run(args: ListenArgs) -> Outcome {
     if !args.quiet {
         receiver = receiver.on_outcome(print_outcome);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = crate::server_runtime()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await

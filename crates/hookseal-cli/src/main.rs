@@ -193,6 +193,20 @@ fn main() -> ExitCode {
 /// Writes one line to standard output.
 ///
 /// Unlike `println!`, it does not panic when the reader has gone away.
+/// The runtime of a serving command: a multi-thread runtime, or a
+/// current-thread one when this process may run on one CPU only (a
+/// `taskset`, a container pinned to a core): there a second scheduler thread
+/// would only add cross-thread wake-ups.
+pub(crate) fn server_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let one_cpu = std::thread::available_parallelism().is_ok_and(|cpus| cpus.get() == 1);
+    let mut builder = if one_cpu {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    builder.enable_all().build()
+}
+
 pub(crate) fn line(text: std::fmt::Arguments<'_>) -> Outcome {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{text}").and_then(|()| stdout.flush()).map_err(|err| Failure::output(&err))
