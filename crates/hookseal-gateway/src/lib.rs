@@ -61,8 +61,9 @@ pub const DEFAULT_STORE: &str = "sqlite://hookseal.db";
 pub async fn open_inbox(url: &str) -> Result<Inbox, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let store = PgStore::connect(url).await?;
-        // Up to 4 group-commit batches at once over the pool of 8; claims and settles use the rest.
-        Ok(Inbox::builder(store).parallel_commits(4).build())
+        // Two group-commit batches at once over the pool of 8 (more in flight make each batch
+        // smaller and cost PostgreSQL more: `benches/inbox.sh`); claims and settles use the rest.
+        Ok(Inbox::builder(store).parallel_commits(2).build())
     } else if url.starts_with("sqlite:") {
         Ok(Inbox::new(SqliteStore::connect(url).await?))
     } else {
