@@ -222,3 +222,32 @@ ready_schemes! {
     /// Stripe ([`Scheme::STRIPE`]): `Verifier::<Stripe>::new(secret)`.
     Stripe => "stripe", STRIPE;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_facts_are_empty_only_when_nothing_was_read() {
+        assert!(RequestFacts::default().is_empty());
+        let at = DateTime::from_timestamp(1_767_225_600, 0);
+        let one_each = [
+            RequestFacts { event_name: Some(b"ping"), ..RequestFacts::default() },
+            RequestFacts { event_name_fallback: Some(b"ping"), ..RequestFacts::default() },
+            RequestFacts { id: Some(b"evt_1"), ..RequestFacts::default() },
+            RequestFacts { timestamp: at, ..RequestFacts::default() },
+        ];
+        for facts in one_each {
+            assert!(!facts.is_empty(), "{facts:?}");
+        }
+    }
+
+    #[test]
+    fn provider_ids_display_their_names_and_parse_back() {
+        for id in ProviderId::ALL {
+            assert_eq!(id.to_string(), id.name());
+            assert_eq!(id.to_string().parse::<ProviderId>(), Ok(id));
+        }
+        assert!("stripe".parse::<ProviderId>().is_err());
+    }
+}
