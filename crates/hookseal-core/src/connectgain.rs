@@ -498,6 +498,11 @@ mod tests {
                 r#"{"event":"contact.created","timestamp":"2026-04-15T10:30:00Z","data":{},"data":{}}"#,
                 "duplicate field `data`",
             ),
+            (
+                r#"{"event":"contact.created","timestamp":"2026-04-15T10:30:00Z","timestamp":"2026-04-15T10:30:00Z","data":{}}"#,
+                "duplicate field `timestamp`",
+            ),
+            ("[]", "expected struct Wire"),
             (r#"{"event":"contact.created","data":{}}"#, "missing field `timestamp`"),
             (r#"{"event":"contact.created","timestamp":"2026-04-15T10:30:00Z"}"#, "missing field `data`"),
             (r#"{"event":"contact.created","timestamp":"yesterday","data":{}}"#, "timestamp"),

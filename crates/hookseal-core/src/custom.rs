@@ -78,7 +78,8 @@ impl<'de> Deserialize<'de> for Scalar<'de> {
                 Ok(i64::try_from(n).map_or_else(|_| Scalar::Number(n.to_string()), Scalar::Integer))
             }
             fn visit_f64<E: de::Error>(self, n: f64) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Number(serde_json::Number::from_f64(n).map_or_else(String::new, |n| n.to_string())))
+                // JSON has no NaN or infinity: every f64 read from it is finite.
+                Ok(serde_json::Number::from_f64(n).map_or(Scalar::Other, |n| Scalar::Number(n.to_string())))
             }
             fn visit_bool<E: de::Error>(self, _: bool) -> Result<Scalar<'de>, E> {
                 Ok(Scalar::Other)
@@ -111,7 +112,7 @@ impl<'a> Scalar<'a> {
         match self {
             Self::Text(text) => Some(text),
             Self::Integer(n) => Some(Cow::Owned(n.to_string())),
-            Self::Number(text) if !text.is_empty() => Some(Cow::Owned(text)),
+            Self::Number(text) => Some(Cow::Owned(text)),
             _ => None,
         }
     }
@@ -290,6 +291,33 @@ mod tests {
         for body in ["", "{", r#"{"id":}"#, "[1,]", "[1,2]", "42", r#"{"id":"a","id":"b"}"#] {
             assert!(Event::from_json(body).is_err(), "{body:?}");
         }
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_named_so() {
+        for body in ["42", "[1,2]", r#""text""#, "null"] {
+            let err = Event::from_json(body).unwrap_err();
+            assert!(err.to_string().contains("expected a JSON object"), "{body}: {err}");
+        }
+    }
+
+    #[test]
+    fn events_are_equal_when_their_bytes_are_and_never_tests() {
+        let a = event(r#"{"type":"invoice.paid","id":1}"#);
+        assert_eq!(a, event(r#"{"type":"invoice.paid","id":1}"#));
+        assert_ne!(a, event(r#"{"type":"invoice.paid","id":2}"#));
+        assert_ne!(a, event(r#"{"type":"invoice.paid", "id":1}"#), "the raw bytes, not the value");
+        assert!(!a.is_test());
+        assert!(!event(r#"{"type":"ping","test":true,"livemode":false}"#).is_test());
+    }
+
+    #[test]
+    fn an_empty_id_header_is_ignored() {
+        let facts = RequestFacts { id: Some(b""), ..RequestFacts::default() };
+        let e = Event::from_request(br#"{"type":"x","id":"from-body"}"#, &facts).unwrap();
+        assert_eq!(e.idempotency_key(), "from-body");
+        let e = Event::from_request(br#"{"type":"x"}"#, &facts).unwrap();
+        assert!(e.idempotency_key().starts_with("sha256:"), "{}", e.idempotency_key());
     }
 
     #[test]

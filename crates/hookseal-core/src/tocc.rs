@@ -536,6 +536,7 @@ mod tests {
             (format!(r#"{{{ENVELOPE}"eventType":"conversation.resolved",{data}}}"#), "missing field `timestamp`"),
             (format!(r#"{{"id":"evt_1",{event}{data}}}"#), "missing field `businessId`"),
             (format!(r#"{{{ENVELOPE}{event}"version":null}}"#), "missing field `data`"),
+            ("\"a string\"".to_owned(), "expected struct Wire"),
         ];
         for (body, expected) in cases {
             let err = Event::from_json(&body).unwrap_err();
