@@ -530,7 +530,8 @@ pub(crate) mod field {
     pub(crate) mod loose_number {
         use super::*;
 
-        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+        /// Every integer of at most this magnitude (2^53) is exactly an f64.
+        const EXACT_INT: u64 = 1 << 53;
 
         pub(crate) fn next<'de, A: MapAccess<'de>>(
             map: &mut A,
@@ -566,16 +567,19 @@ pub(crate) mod field {
                     }
 
                     fn visit_u64<E: de::Error>(self, number: u64) -> Result<Number, E> {
-                        // Exact below 2^53; `as` rounds beyond, which is why it is refused there.
+                        // Exact up to 2^53; `as` rounds beyond, which is why it is refused there.
+                        // (The integer is compared, not its rounded float: 2^53 + 1 rounds to 2^53.)
                         #[allow(clippy::cast_precision_loss)]
-                        let float = number as f64;
-                        Ok(Number(if float <= EXACT { Ok(float) } else { Err(Value::from(number)) }))
+                        Ok(Number(if number <= EXACT_INT { Ok(number as f64) } else { Err(Value::from(number)) }))
                     }
 
                     fn visit_i64<E: de::Error>(self, number: i64) -> Result<Number, E> {
                         #[allow(clippy::cast_precision_loss)]
-                        let float = number as f64;
-                        Ok(Number(if float.abs() <= EXACT { Ok(float) } else { Err(Value::from(number)) }))
+                        Ok(Number(if number.unsigned_abs() <= EXACT_INT {
+                            Ok(number as f64)
+                        } else {
+                            Err(Value::from(number))
+                        }))
                     }
 
                     fn visit_f64<E: de::Error>(self, number: f64) -> Result<Number, E> {
@@ -1049,6 +1053,11 @@ mod tests {
             "2026-05-06T14:22:31.1a3Z",
             "2026-05-06T14:22:31.-1Z",
             "2026-05-06T14:22Z",
+            // Each separator wrong on its own.
+            "2026/05-06T14:22:31Z",
+            "2026-05/06T14:22:31Z",
+            "2026-05-06T14.22:31Z",
+            "2026-05-06T14:22.31Z",
             "Z",
             "",
         ]

@@ -234,6 +234,29 @@ fn hundred_digit_integers_become_the_nearest_f64() {
 }
 
 #[test]
+fn a_number_field_takes_integers_exactly_up_to_2_pow_53_either_sign() {
+    for (sent, typed) in [
+        ("5", Some(5.0)),
+        ("-5", Some(-5.0)),
+        ("0", Some(0.0)),
+        ("9007199254740992", Some(9_007_199_254_740_992.0)),
+        ("-9007199254740992", Some(-9_007_199_254_740_992.0)),
+        // Beyond 2^53 an integer has no exact f64: not typed, and kept as sent.
+        ("9007199254740993", None),
+        ("-9007199254740993", None),
+    ] {
+        let body = deal(&format!(r#"{{"id":"d1","value":{sent}}}"#));
+        let event = open::<ConnectGain>(body.as_bytes()).unwrap();
+        match &event {
+            connectgain::Event::DealCreated(p) => assert_eq!(p.data.value, typed, "{sent}"),
+            other => panic!("unexpected {other:?}"),
+        }
+        let json = String::from_utf8(hookseal_core::WebhookEvent::to_json(&event)).unwrap();
+        assert!(json.contains(&format!(r#""value":{sent}"#)), "{sent}: {json}");
+    }
+}
+
+#[test]
 fn a_custom_event_keeps_any_number_as_written() {
     // Raw JSON is only checked for syntax; the number is refused when typed.
     let body = br#"{"event":"x","n":1e400}"#;
