@@ -431,3 +431,50 @@ fn obs_text_in_an_http_header_map_is_401() {
     let result = verifier::<Toran>().verify(&headers, body.as_bytes());
     assert_eq!(result.unwrap_err().status(), 401);
 }
+
+// ---------------------------------------------------------------- unknown events
+
+fn toran_unknown(body: &[u8]) -> hookseal_core::UnknownEvent {
+    match open::<Toran>(body).unwrap() {
+        toran::Event::Unknown(unknown) => unknown,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn an_unknown_event_keeps_the_providers_idempotency_key() {
+    // Toran: the lead id (a string).
+    let toran = br#"{"event":"lead.archived","lead_id":"L9","timestamp":"2026-05-06T14:22:31Z"}"#;
+    assert_eq!(open::<Toran>(toran).unwrap().idempotency_key(), "L9");
+    // tocc: the envelope id, a string or a number's text.
+    for (id, key) in [(r#""evt_7""#, "evt_7"), ("123", "123")] {
+        let body = format!(
+            r#"{{"id":{id},"businessId":"b","eventType":"invoice.sent","timestamp":"2026-05-06T14:22:31Z","data":{{}}}}"#
+        );
+        let event = open::<Tocc>(body.as_bytes()).unwrap();
+        assert!(matches!(event, tocc::Event::Unknown(_)), "{event:?}");
+        assert_eq!(event.idempotency_key(), key, "{body}");
+    }
+}
+
+#[test]
+fn an_unknown_event_gives_its_value_compares_by_bytes_and_debugs_without_the_body() {
+    let body = br#"{"event":"lead.archived","lead_id":"L9","secret_note":"do not log me"}"#;
+    let unknown = toran_unknown(body);
+    assert_eq!(unknown.value()["lead_id"], "L9");
+    assert_eq!(unknown.value()["event"], "lead.archived");
+    assert_eq!(unknown, toran_unknown(body));
+    // The same name with other bytes is another event.
+    assert_ne!(unknown, toran_unknown(br#"{"event":"lead.archived","lead_id":"L10"}"#));
+    let debug = format!("{unknown:?}");
+    assert!(debug.contains("lead.archived") && debug.contains(&format!("raw_len: {}", body.len())), "{debug}");
+    assert!(!debug.contains("do not log me"), "{debug}");
+}
+
+#[test]
+fn an_event_name_that_is_not_a_string_is_named_so() {
+    for body in [&br#"{"event":5,"lead_id":"L1"}"#[..], br#"{"event":["lead.captured"],"lead_id":"L1"}"#] {
+        let err = body_error::<Toran>(body);
+        assert!(err.message().contains("expected a string"), "{err}");
+    }
+}
