@@ -506,6 +506,7 @@ mod tests {
             (r#"{"event":"contact.created","data":{}}"#, "missing field `timestamp`"),
             (r#"{"event":"contact.created","timestamp":"2026-04-15T10:30:00Z"}"#, "missing field `data`"),
             (r#"{"event":"contact.created","timestamp":"yesterday","data":{}}"#, "timestamp"),
+            (r#"{"event":"contact.created","timestamp":1767225600,"data":{}}"#, "expected an ISO 8601 timestamp"),
         ];
         for (body, expected) in cases {
             let err = Event::from_json(body).unwrap_err();
