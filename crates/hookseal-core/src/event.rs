@@ -882,9 +882,9 @@ pub(crate) mod number {
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
 
     fn as_integer(value: f64) -> Option<i64> {
-        // Both bounds are exactly representable; the cast is exact inside them.
+        // Both bounds are exactly representable; the cast is exact up to them.
         #[allow(clippy::cast_possible_truncation)]
-        (value.fract() == 0.0 && value.abs() < EXACT).then_some(value as i64)
+        (value.fract() == 0.0 && value.abs() <= EXACT).then_some(value as i64)
     }
 
     pub(crate) fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {

@@ -575,6 +575,23 @@ mod tests {
     }
 
     #[test]
+    fn text_tells_what_it_was_sent_as_and_gives_it_back() {
+        let read = |json: &str| serde_json::from_str::<Text>(json).unwrap();
+        let string = read(r#""id-1""#);
+        assert!(string.is_string() && string.kind() == TextKind::String);
+        assert_eq!(string.to_value(), Some(json!("id-1")));
+        assert_eq!(string.clone().into_string(), "id-1");
+        let number = read("12345678901234567890");
+        assert!(!number.is_string() && number.kind() == TextKind::Number);
+        assert_eq!(number.to_value(), Some(json!(12_345_678_901_234_567_890_u64)));
+        assert_eq!(number.into_string(), "12345678901234567890");
+        let object = read(r#"{"a":[1,true]}"#);
+        assert!(!object.is_string() && object.kind() == TextKind::Json);
+        assert_eq!(object.to_value(), Some(json!({"a": [1, true]})));
+        assert_eq!(Text::new("x").into_string(), "x");
+    }
+
+    #[test]
     fn keeps_every_value_as_sent() {
         let extra = read(&[("n", "123456789012345678901234567890"), ("f", "1.50"), ("a", "[1, {\"b\": null}]")]);
         assert_eq!(extra.json(), r#"{"n":123456789012345678901234567890,"f":1.50,"a":[1, {"b": null}]}"#);
