@@ -592,6 +592,28 @@ mod tests {
     }
 
     #[test]
+    fn text_converts_formats_and_compares_as_its_text() {
+        let id = Text::from("id-1");
+        assert_eq!(id, Text::from(String::from("id-1")));
+        assert_eq!(AsRef::<str>::as_ref(&id), "id-1");
+        assert_eq!(id.to_string(), "id-1");
+        assert_eq!(format!("{id:?}"), r#""id-1""#, "a string debugs quoted");
+        assert_eq!(String::from(id.clone()), "id-1");
+        // Equal to its text, from either side, and to nothing else.
+        assert!(id == *"id-1" && id == "id-1" && id == String::from("id-1"));
+        assert!(*"id-1" == id && "id-1" == id);
+        assert!(id != *"id-2" && id != "id-2" && id != String::from("id-2"));
+        assert!(*"id-2" != id && "id-2" != id);
+        // From a Value: a string as a string, anything else as its JSON text.
+        let number = Text::from(&json!(42));
+        assert_eq!((number.as_str(), number.kind()), ("42", TextKind::Number));
+        assert_eq!(format!("{number:?}"), "42", "a number debugs as its JSON text");
+        let object = Text::from(&json!({"a": 1}));
+        assert_eq!((object.as_str(), object.kind()), (r#"{"a":1}"#, TextKind::Json));
+        assert_eq!(Text::from(&json!("s")), Text::new("s"));
+    }
+
+    #[test]
     fn keeps_every_value_as_sent() {
         let extra = read(&[("n", "123456789012345678901234567890"), ("f", "1.50"), ("a", "[1, {\"b\": null}]")]);
         assert_eq!(extra.json(), r#"{"n":123456789012345678901234567890,"f":1.50,"a":[1, {"b": null}]}"#);
