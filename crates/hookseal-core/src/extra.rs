@@ -600,9 +600,10 @@ mod tests {
         assert_eq!(format!("{id:?}"), r#""id-1""#, "a string debugs quoted");
         assert_eq!(String::from(id.clone()), "id-1");
         // Equal to its text, from either side, and to nothing else.
-        assert!(id == *"id-1" && id == "id-1" && id == String::from("id-1"));
+        let (same, other) = (String::from("id-1"), String::from("id-2"));
+        assert!(id == *"id-1" && id == "id-1" && id == same);
         assert!(*"id-1" == id && "id-1" == id);
-        assert!(id != *"id-2" && id != "id-2" && id != String::from("id-2"));
+        assert!(id != *"id-2" && id != "id-2" && id != other);
         assert!(*"id-2" != id && "id-2" != id);
         // From a Value: a string as a string, anything else as its JSON text.
         let number = Text::from(&json!(42));
