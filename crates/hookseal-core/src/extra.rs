@@ -615,6 +615,68 @@ mod tests {
     }
 
     #[test]
+    fn text_reads_every_json_value_from_any_deserializer() {
+        // From a `Value` (owned strings, numbers and the rest handed over one by one).
+        let cases = [
+            (json!("s"), "s", TextKind::String),
+            (json!(7), "7", TextKind::Number),
+            (json!(-7), "-7", TextKind::Number),
+            (json!(1.5), "1.5", TextKind::Number),
+            (json!(true), "true", TextKind::Json),
+            (json!(null), "null", TextKind::Json),
+            (json!([1, "a"]), r#"[1,"a"]"#, TextKind::Json),
+            (json!({"k": [null]}), r#"{"k":[null]}"#, TextKind::Json),
+        ];
+        for (value, text, kind) in cases {
+            let read: Text = serde_json::from_value(value.clone()).unwrap();
+            assert_eq!((read.as_str(), read.kind()), (text, kind), "{value}");
+            assert_eq!(read.to_value(), Some(value));
+        }
+    }
+
+    #[test]
+    fn extra_answers_by_key_the_last_value_sent() {
+        let extra = read(&[("a", "1"), ("b", r#""x""#), ("a", "2"), ("huge", "1e400")]);
+        assert!(!extra.is_empty() && Extra::new().is_empty());
+        assert_eq!((extra.len(), Extra::new().len()), (4, 0), "a key sent twice counts twice");
+        assert_eq!(extra.get("a"), Some(json!(2)));
+        assert_eq!(extra.get_raw("a").map(RawValue::get), Some("2"));
+        assert!(extra.contains_key("b") && !extra.contains_key("c"));
+        assert_eq!(extra.get("c"), None);
+        // Valid JSON a `Value` cannot hold: its text only.
+        assert_eq!((extra.get("huge"), extra.get_raw("huge").map(RawValue::get)), (None, Some("1e400")));
+        let keys: Vec<String> = extra.iter().map(|(key, _)| key.into_owned()).collect();
+        assert_eq!(keys, ["a", "b", "a", "huge"]);
+        let map = extra.to_map();
+        assert_eq!(map.len(), 2, "{map:?}");
+        assert_eq!((map.get("a"), map.get("b")), (Some(&json!(2)), Some(&json!("x"))));
+        assert_eq!(Extra::new().json(), "{}");
+    }
+
+    #[test]
+    fn extra_insert_replaces_and_equality_is_by_value() {
+        let mut extra = read(&[("a", "1"), ("b", "2"), ("a", "3")]);
+        extra.insert("a", &json!("new"));
+        assert_eq!(extra.json(), r#"{"b":2,"a":"new"}"#);
+        extra.insert("c", &json!(null));
+        assert_eq!(extra.len(), 3);
+        // Equal: the same members, whatever the spacing; not equal: another value or another key.
+        let spaced = read(&[("b", "2"), ("a", r#" "new" "#.trim()), ("c", "null")]);
+        assert_eq!(extra, spaced);
+        assert_eq!(read(&[("n", "1.0")]), read(&[("n", "1.00")]), "equal JSON values");
+        assert_ne!(read(&[("n", "1")]), read(&[("n", "2")]));
+        assert_ne!(read(&[("n", "1")]), read(&[("m", "1")]));
+        assert_ne!(read(&[("n", "1")]), read(&[("n", "1"), ("m", "1")]));
+        // From a map or pairs: later pairs replace earlier ones.
+        let pairs: Extra = [("k".to_owned(), json!(1)), ("k".to_owned(), json!(2))].into_iter().collect();
+        assert_eq!(pairs.json(), r#"{"k":2}"#);
+        let mut map = Map::new();
+        map.insert("k".to_owned(), json!(2));
+        assert_eq!(Extra::from(map), pairs);
+        assert_eq!(format!("{pairs:?}"), r#"{"k": 2}"#);
+    }
+
+    #[test]
     fn keeps_every_value_as_sent() {
         let extra = read(&[("n", "123456789012345678901234567890"), ("f", "1.50"), ("a", "[1, {\"b\": null}]")]);
         assert_eq!(extra.json(), r#"{"n":123456789012345678901234567890,"f":1.50,"a":[1, {"b": null}]}"#);
