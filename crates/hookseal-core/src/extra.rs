@@ -677,6 +677,20 @@ mod tests {
     }
 
     #[test]
+    fn any_key_is_written_back_escaped_and_read_back() {
+        let keys = ["plain", "with space", "quote\"d", "back\\slash", "new\nline", "tab\t", "nul\u{0}", "\u{1f}"];
+        let mut extra = Extra::new();
+        for (n, key) in keys.iter().enumerate() {
+            extra.insert(key, &json!(n));
+        }
+        assert!(serde_json::from_str::<Value>(extra.json()).is_ok(), "{}", extra.json());
+        for (n, key) in keys.iter().enumerate() {
+            assert_eq!(extra.get(key), Some(json!(n)), "{key:?} in {}", extra.json());
+        }
+        assert_eq!(extra.len(), keys.len());
+    }
+
+    #[test]
     fn keeps_every_value_as_sent() {
         let extra = read(&[("n", "123456789012345678901234567890"), ("f", "1.50"), ("a", "[1, {\"b\": null}]")]);
         assert_eq!(extra.json(), r#"{"n":123456789012345678901234567890,"f":1.50,"a":[1, {"b": null}]}"#);
