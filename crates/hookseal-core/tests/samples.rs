@@ -118,3 +118,27 @@ fn unknown_fields_are_kept_at_the_top_level_and_in_metadata() {
     let json: serde_json::Value = serde_json::from_slice(&event.to_json()).unwrap();
     assert_eq!(json, serde_json::from_str::<serde_json::Value>(&body).unwrap());
 }
+
+#[test]
+fn all_holds_every_documented_event_and_find_takes_a_sample_or_an_event_name() {
+    // Every documented event has a sample (and nothing else does); one test sample per provider.
+    let sampled: std::collections::BTreeSet<(ProviderId, &str)> =
+        samples::all().iter().map(|s| (s.provider, s.event)).collect();
+    let documented: std::collections::BTreeSet<(ProviderId, &str)> =
+        ProviderId::ALL.into_iter().flat_map(|p| p.events().iter().map(move |e| (p, *e))).collect();
+    assert_eq!(sampled, documented);
+    assert!(documented.len() > 30, "{}", documented.len());
+    assert_eq!(samples::all().iter().filter(|s| s.is_test).count(), 5);
+    // By sample name: the test sample, though its event is an ordinary one.
+    let test = samples::find(ProviderId::Tocc, "test").unwrap();
+    assert!(test.is_test && test.event == "lead.new");
+    // By event name: the first sample of that event that is not the test.
+    let lead = samples::find(ProviderId::Tocc, "lead.new").unwrap();
+    assert!(!lead.is_test && lead.name == "lead.new");
+    let handoff = samples::find(ProviderId::Zapito, "lead.handoff").unwrap();
+    assert!(!handoff.is_test && handoff.event == "lead.handoff");
+    // Only the provider's own samples.
+    assert!(samples::find(ProviderId::Toran, "message.sent").is_none());
+    assert!(samples::find(ProviderId::Tuco, "message.sent").is_some());
+    assert!(samples::find(ProviderId::Tuco, "no.such.event").is_none());
+}
