@@ -747,6 +747,18 @@ mod tests {
     }
 
     #[test]
+    fn ready_schemes_name_themselves_and_say_where_the_event_name_is() {
+        for id in SchemeId::ALL {
+            assert_eq!(id.to_string(), id.name());
+            assert_eq!(id.to_string().parse::<SchemeId>(), Ok(id));
+        }
+        // GitHub names the event only in a header; the others in the body (or not at all).
+        assert!(Scheme::GITHUB.event_name_from_header());
+        assert!(!Scheme::STANDARD_WEBHOOKS.event_name_from_header());
+        assert!(!Scheme::STRIPE.event_name_from_header());
+    }
+
+    #[test]
     fn unix_seconds_are_canonical_digits_within_chrono() {
         assert_eq!(parse_unix_seconds(b"0"), Some(0));
         assert_eq!(parse_unix_seconds(b"7"), Some(7));
