@@ -142,3 +142,60 @@ fn all_holds_every_documented_event_and_find_takes_a_sample_or_an_event_name() {
     assert!(samples::find(ProviderId::Tuco, "message.sent").is_some());
     assert!(samples::find(ProviderId::Tuco, "no.such.event").is_none());
 }
+
+/// Each provider's documented idempotency key, computed from the sample's JSON.
+fn documented_key(provider: ProviderId, json: &serde_json::Value) -> String {
+    let text = |pointer: &str| match json.pointer(pointer) {
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+        None => panic!("{provider}: no {pointer} in {json}"),
+    };
+    match provider {
+        ProviderId::Tocc => text("/id"),
+        ProviderId::Toran => text("/lead_id"),
+        ProviderId::Zapito => format!("{}:{}", text("/conversation/id"), text("/at")),
+        ProviderId::Tuco => format!("{}:{}", text("/data/messageId"), text("/event")),
+        ProviderId::ConnectGain => format!("{}:{}:{}", text("/event"), text("/data/id"), text("/timestamp")),
+        other => panic!("unexpected provider {other}"),
+    }
+}
+
+#[test]
+fn every_sample_has_its_providers_documented_idempotency_key() {
+    for sample in samples::all() {
+        let json: serde_json::Value = serde_json::from_slice(sample.body).unwrap();
+        let expected = documented_key(sample.provider, &json);
+        let key = match sample.provider {
+            ProviderId::Tocc => Tocc::parse(sample.body).idempotency_key().into_owned(),
+            ProviderId::Toran => Toran::parse(sample.body).idempotency_key().into_owned(),
+            ProviderId::Zapito => {
+                let event = Zapito::parse(sample.body);
+                if let zapito::Event::LeadHandoff(handoff) = &event {
+                    assert_eq!(handoff.idempotency_key(), event.idempotency_key(), "{}", sample.name);
+                }
+                event.idempotency_key().into_owned()
+            }
+            ProviderId::Tuco => Tuco::parse(sample.body).idempotency_key().into_owned(),
+            ProviderId::ConnectGain => ConnectGain::parse(sample.body).idempotency_key().into_owned(),
+            other => panic!("unexpected provider {other}"),
+        };
+        assert_eq!(key, expected, "{}/{}", sample.provider, sample.name);
+    }
+}
+
+#[test]
+fn a_zapito_event_of_another_name_in_the_handoff_shape_is_unknown() {
+    let handoff = samples::find(ProviderId::Zapito, "lead.handoff").unwrap();
+    let renamed = String::from_utf8(handoff.body.to_vec()).unwrap().replacen("lead.handoff", "lead.returned", 1);
+    let event = zapito::Event::from_json(&renamed).unwrap();
+    assert!(matches!(event, zapito::Event::Unknown(_)), "{event:?}");
+    assert_eq!(event.name(), "lead.returned");
+}
+
+trait Parse: Provider {
+    fn parse(body: &[u8]) -> Self::Event {
+        Self::Event::from_slice(body).unwrap()
+    }
+}
+
+impl<P: Provider> Parse for P {}
