@@ -106,13 +106,11 @@ pub fn for_provider(provider: ProviderId) -> impl Iterator<Item = &'static Sampl
     ALL.iter().filter(move |s| s.provider == provider)
 }
 
-/// The sample of `provider` named `name`: a sample name, or an event name
-/// (its first, non-test sample).
+/// The sample of `provider` named `name`. Every event has a sample named
+/// after it (not the test one), so an event name finds that event's sample.
 #[must_use]
 pub fn find(provider: ProviderId, name: &str) -> Option<&'static Sample> {
-    for_provider(provider)
-        .find(|s| s.name == name)
-        .or_else(|| for_provider(provider).find(|s| s.event == name && !s.is_test))
+    for_provider(provider).find(|s| s.name == name)
 }
 
 /// The provider's test event, as its "Send test event" button sends it.

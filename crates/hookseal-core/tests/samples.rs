@@ -132,7 +132,16 @@ fn all_holds_every_documented_event_and_find_takes_a_sample_or_an_event_name() {
     // By sample name: the test sample, though its event is an ordinary one.
     let test = samples::find(ProviderId::Tocc, "test").unwrap();
     assert!(test.is_test && test.event == "lead.new");
-    // By event name: the first sample of that event that is not the test.
+    // By event name: every event has a sample named after it, not the test one.
+    for provider in ProviderId::ALL {
+        for event in provider.events() {
+            let sample = samples::find(provider, event).unwrap_or_else(|| panic!("{provider} {event}"));
+            assert_eq!(sample.event, *event);
+            // The test sample only for an event that is the provider's test (`lead.test`, `webhook.test`).
+            let only_tests = samples::for_provider(provider).filter(|s| s.event == *event).all(|s| s.is_test);
+            assert_eq!(sample.is_test, only_tests, "{provider} {event}");
+        }
+    }
     let lead = samples::find(ProviderId::Tocc, "lead.new").unwrap();
     assert!(!lead.is_test && lead.name == "lead.new");
     let handoff = samples::find(ProviderId::Zapito, "lead.handoff").unwrap();
