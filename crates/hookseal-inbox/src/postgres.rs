@@ -115,15 +115,7 @@ impl PgStore {
         .bind(columns.times_seen)
         .fetch_all(&self.pool)
         .await?;
-        let mut found = vec![None; merged.rows.len()];
-        for row in returned {
-            let provider: String = row.try_get("provider")?;
-            let key: String = row.try_get("idempotency_key")?;
-            if let Some(at) = merged.find(&provider, &key) {
-                found[at] = Some((row.try_get("id")?, row.try_get("times_seen")?));
-            }
-        }
-        merged.answers(&found)
+        merged.answers_from(&returned)
     }
 
     async fn claim_now(&self, request: ClaimRequest) -> Result<Vec<Claim>, StoreError> {
@@ -376,9 +368,6 @@ pub(crate) async fn mark_done(
     Ok(fenced(done))
 }
 
-/// PostgreSQL `text` cannot hold NUL: an authentic body may put `\u0000` in its
-/// idempotency key, and one such row must not fail a whole group-commit batch.
-/// NUL becomes U+FFFD in every text column (the body, `bytea`, is kept exact).
 /// A batch as one array per column, for `UNNEST`.
 struct UpsertColumns {
     provider: Vec<String>,
@@ -444,6 +433,9 @@ fn pg_text(mut row: NewEvent) -> NewEvent {
     row
 }
 
+/// PostgreSQL `text` cannot hold NUL: an authentic body may put `\u0000` in its
+/// idempotency key, and one such row must not fail a whole group-commit batch.
+/// NUL becomes U+FFFD in every text column (the body, `bytea`, is kept exact).
 fn text(value: String) -> String {
     if value.contains('\0') { value.replace('\0', "\u{FFFD}") } else { value }
 }

@@ -137,7 +137,7 @@ impl Merged {
     }
 
     /// The place of the row with this key.
-    pub(crate) fn find(&self, provider: &str, idempotency_key: &str) -> Option<usize> {
+    fn find(&self, provider: &str, idempotency_key: &str) -> Option<usize> {
         self.rows
             .binary_search_by(|row| {
                 (row.event.provider.as_str(), row.event.idempotency_key.as_str()).cmp(&(provider, idempotency_key))
@@ -145,10 +145,29 @@ impl Merged {
             .ok()
     }
 
+    /// Each caller's answer, from the rows the upsert returned (`id`,
+    /// `times_seen`, `provider`, `idempotency_key`, in any order; either backend).
+    pub(crate) fn answers_from<R: sqlx::Row>(&self, returned: &[R]) -> Result<Vec<Ingested>, StoreError>
+    where
+        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'n> &'n str: sqlx::ColumnIndex<R>,
+    {
+        let mut found = vec![None; self.rows.len()];
+        for row in returned {
+            let provider: String = row.try_get("provider")?;
+            let key: String = row.try_get("idempotency_key")?;
+            if let Some(at) = self.find(&provider, &key) {
+                found[at] = Some((row.try_get("id")?, row.try_get("times_seen")?));
+            }
+        }
+        self.answers(&found)
+    }
+
     /// Each caller's answer, from the (id, times_seen) the upsert returned for
     /// each row (`found[i]` for `rows[i]`): the first caller of a key created
     /// the row if `times_seen` is its callers' count; the others are redeliveries.
-    pub(crate) fn answers(&self, found: &[Option<(i64, i64)>]) -> Result<Vec<Ingested>, StoreError> {
+    fn answers(&self, found: &[Option<(i64, i64)>]) -> Result<Vec<Ingested>, StoreError> {
         let mut out = vec![Ingested { id: 0, inserted: false, times_seen: 0 }; self.len];
         for ((row, callers), found) in self.rows.iter().zip(&self.callers).zip(found) {
             let Some((id, total)) = *found else {

@@ -143,15 +143,7 @@ impl SqliteStore {
             }
         };
         drop(conn);
-        let mut found = vec![None; merged.rows.len()];
-        for row in returned {
-            let provider: String = row.try_get("provider")?;
-            let key: String = row.try_get("idempotency_key")?;
-            if let Some(at) = merged.find(&provider, &key) {
-                found[at] = Some((row.try_get("id")?, row.try_get("times_seen")?));
-            }
-        }
-        merged.answers(&found)
+        merged.answers_from(&returned)
     }
 
     async fn claim_now(&self, request: ClaimRequest) -> Result<Vec<Claim>, StoreError> {
