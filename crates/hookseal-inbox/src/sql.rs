@@ -120,7 +120,9 @@ impl Merged {
             {
                 last.times_seen += 1;
                 last.last_seen_at_us = last.last_seen_at_us.max(received);
-                merged.callers.last_mut().map(|callers| callers.push(at));
+                if let Some(callers) = merged.callers.last_mut() {
+                    callers.push(at);
+                }
                 continue;
             }
             let state = if event.dead_letter.is_some() { State::Dead } else { State::Ready };
