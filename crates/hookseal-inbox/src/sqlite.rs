@@ -114,35 +114,39 @@ impl SqliteStore {
     /// rolled back before the connection goes back to the pool.
     async fn ingest(&self, rows: Vec<NewEvent>) -> Result<Vec<Ingested>, StoreError> {
         let merged = Merged::new(rows);
-        let sql = batch_sql(merged.rows.len());
-        let mut query = sqlx::query(&sql);
-        for row in &merged.rows {
-            let event = &row.event;
-            query = query
-                .bind(&event.provider)
-                .bind(&event.idempotency_key)
-                .bind(&event.event_name)
-                .bind(&event.body)
-                .bind(&event.event_header)
-                .bind(&event.timestamp_header)
-                .bind(row.received_at_us)
-                .bind(row.last_seen_at_us)
-                .bind(row.state.as_str())
-                .bind(&event.dead_letter)
-                .bind((row.state == State::Dead).then_some(row.received_at_us))
-                .bind(crate::query::encode_headers(&event.headers))
-                .bind(row.times_seen);
-        }
-        let mut conn = self.pool.acquire().await?;
-        let returned = match query.fetch_all(&mut *conn).await {
-            Ok(returned) => returned,
-            Err(err) => {
-                // Whatever ran of the batch is undone; "no transaction is active" is fine too.
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                return Err(err.into());
+        let mut returned = Vec::with_capacity(merged.rows.len());
+        // At most MAX_TRANSACTION_ROWS a transaction, to stay under SQLite's parameter limit
+        // whatever `max_batch` is (each row is answered once its own transaction commits).
+        for chunk in merged.rows.chunks(MAX_TRANSACTION_ROWS) {
+            let sql = batch_sql(chunk.len());
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                let event = &row.event;
+                query = query
+                    .bind(&event.provider)
+                    .bind(&event.idempotency_key)
+                    .bind(&event.event_name)
+                    .bind(&event.body)
+                    .bind(&event.event_header)
+                    .bind(&event.timestamp_header)
+                    .bind(row.received_at_us)
+                    .bind(row.last_seen_at_us)
+                    .bind(row.state.as_str())
+                    .bind(&event.dead_letter)
+                    .bind((row.state == State::Dead).then_some(row.received_at_us))
+                    .bind(crate::query::encode_headers(&event.headers))
+                    .bind(row.times_seen);
             }
-        };
-        drop(conn);
+            let mut conn = self.pool.acquire().await?;
+            match query.fetch_all(&mut *conn).await {
+                Ok(rows) => returned.extend(rows),
+                Err(err) => {
+                    // Whatever ran of the batch is undone; "no transaction is active" is fine too.
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                    return Err(err.into());
+                }
+            }
+        }
         merged.answers_from(&returned)
     }
 
@@ -196,9 +200,11 @@ pub fn migrator() -> sqlx::migrate::Migrator {
     migrator
 }
 
-/// The most rows one upsert statement of a batch carries (13 parameters
-/// each); a larger batch is several statements in the same transaction.
-const MAX_UPSERT_ROWS: usize = 64;
+/// The most rows one transaction carries: its one upsert statement has 13
+/// parameters a row, far below SQLite's 32,766. (One statement, not several:
+/// sqlx numbers the parameters of a multi-statement query across statements,
+/// and binds a later statement's unused numbers positionally.)
+const MAX_TRANSACTION_ROWS: usize = 1024;
 
 /// How many statements each connection keeps prepared: one batch text per
 /// batch size seen, beside the other queries.
@@ -217,48 +223,41 @@ fn batch_sql(rows: usize) -> std::sync::Arc<str> {
 }
 
 fn build_batch_sql(rows: usize) -> String {
-    let mut sql = String::from("BEGIN IMMEDIATE;");
-    let mut start = 0;
-    while start < rows {
-        let end = (start + MAX_UPSERT_ROWS).min(rows);
-        sql.push_str(
-            " INSERT INTO hookseal_inbox_events (provider, idempotency_key, event_name, body, event_header, \
-             timestamp_header, received_at_us, last_seen_at_us, state, available_at_us, last_error, \
-             finished_at_us, headers, times_seen) VALUES ",
-        );
-        for row in start..end {
-            let p = row * 13;
-            if row > start {
-                sql.push_str(", ");
-            }
-            // available_at is the received time (parameter 7 again).
-            sql.push_str(&format!(
-                "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 8,
-                p + 9,
-                p + 7,
-                p + 10,
-                p + 11,
-                p + 12,
-                p + 13
-            ));
+    let mut sql = String::from(
+        "BEGIN IMMEDIATE; INSERT INTO hookseal_inbox_events (provider, idempotency_key, event_name, body, \
+         event_header, timestamp_header, received_at_us, last_seen_at_us, state, available_at_us, last_error, \
+         finished_at_us, headers, times_seen) VALUES ",
+    );
+    for row in 0..rows {
+        let p = row * 13;
+        if row > 0 {
+            sql.push_str(", ");
         }
-        sql.push_str(
-            " ON CONFLICT (provider, idempotency_key) DO UPDATE SET \
-             times_seen = hookseal_inbox_events.times_seen + excluded.times_seen, \
-             last_seen_at_us = max(hookseal_inbox_events.last_seen_at_us, excluded.last_seen_at_us) \
-             RETURNING id, times_seen, provider, idempotency_key;",
-        );
-        start = end;
+        // available_at is the received time (parameter 7 again).
+        sql.push_str(&format!(
+            "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6,
+            p + 7,
+            p + 8,
+            p + 9,
+            p + 7,
+            p + 10,
+            p + 11,
+            p + 12,
+            p + 13
+        ));
     }
-    sql.push_str(" COMMIT;");
+    sql.push_str(
+        " ON CONFLICT (provider, idempotency_key) DO UPDATE SET \
+         times_seen = hookseal_inbox_events.times_seen + excluded.times_seen, \
+         last_seen_at_us = max(hookseal_inbox_events.last_seen_at_us, excluded.last_seen_at_us) \
+         RETURNING id, times_seen, provider, idempotency_key; COMMIT;",
+    );
     sql
 }
 

@@ -104,3 +104,31 @@ async fn sqlite_failed_batch_is_rolled_back_and_the_connection_reused() {
     assert!(next.iter().all(|ingested| ingested.inserted && ingested.times_seen == 1), "{next:?}");
     assert_eq!(store.counts().await.unwrap().ready, 2);
 }
+
+/// A batch larger than SQLite's parameter limit allows in one statement
+/// (3,000 rows of 13 parameters: 39,000 > 32,766) is stored whole.
+#[tokio::test]
+async fn sqlite_batch_beyond_the_parameter_limit_is_stored() {
+    use hookseal_inbox::{NewEvent, Store as _};
+    let dir = common::TempDir::new();
+    let store = SqliteStore::open(dir.file("inbox.db")).await.unwrap();
+    let rows: Vec<NewEvent> = (0..3000)
+        .map(|n| NewEvent {
+            provider: "toran".into(),
+            event_name: "lead.captured".into(),
+            idempotency_key: format!("lead-{n}"),
+            body: b"{}".to_vec(),
+            event_header: None,
+            timestamp_header: None,
+            received_at: common::t0(),
+            dead_letter: None,
+            headers: Vec::new(),
+        })
+        .collect();
+    let answers = store.ingest_batch(rows).await.unwrap();
+    assert_eq!(answers.len(), 3000);
+    assert!(answers.iter().all(|a| a.inserted && a.times_seen == 1));
+    let ids: std::collections::HashSet<i64> = answers.iter().map(|a| a.id).collect();
+    assert_eq!(ids.len(), 3000);
+    assert_eq!(store.counts().await.unwrap().ready, 3000);
+}
