@@ -92,7 +92,6 @@ pub(crate) struct Merged {
     pub(crate) rows: Vec<MergedRow>,
     /// For each row, the callers (their places in the batch) it answers, in arrival order.
     callers: Vec<Vec<usize>>,
-    len: usize,
 }
 
 /// One distinct row of a [`Merged`] batch.
@@ -112,7 +111,7 @@ impl Merged {
         let mut order: Vec<(usize, NewEvent)> = rows.into_iter().enumerate().collect();
         // Stable: callers of one key stay in arrival order.
         order.sort_by(|(_, a), (_, b)| (&a.provider, &a.idempotency_key).cmp(&(&b.provider, &b.idempotency_key)));
-        let mut merged = Self { rows: Vec::with_capacity(len), callers: Vec::with_capacity(len), len };
+        let mut merged = Self { rows: Vec::with_capacity(len), callers: Vec::with_capacity(len) };
         for (at, event) in order {
             let received = to_micros(event.received_at);
             if let Some(last) = merged.rows.last_mut()
@@ -170,7 +169,8 @@ impl Merged {
     /// each row (`found[i]` for `rows[i]`): the first caller of a key created
     /// the row if `times_seen` is its callers' count; the others are redeliveries.
     fn answers(&self, found: &[Option<(i64, i64)>]) -> Result<Vec<Ingested>, StoreError> {
-        let mut out = vec![Ingested { id: 0, inserted: false, times_seen: 0 }; self.len];
+        let callers = self.callers.iter().map(Vec::len).sum();
+        let mut out = vec![Ingested { id: 0, inserted: false, times_seen: 0 }; callers];
         for ((row, callers), found) in self.rows.iter().zip(&self.callers).zip(found) {
             let Some((id, total)) = *found else {
                 return Err(StoreError::Database("the upsert returned no row for an event of the batch".into()));

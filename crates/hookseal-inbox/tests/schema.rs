@@ -76,7 +76,7 @@ async fn postgres_migrations_coexist_with_the_applications() {
 /// the next batch, on the same single connection, commits.
 #[tokio::test]
 async fn sqlite_failed_batch_is_rolled_back_and_the_connection_reused() {
-    use hookseal_inbox::{NewEvent, Store as _};
+    use hookseal_inbox::Store as _;
     let dir = common::TempDir::new();
     let store = SqliteStore::open_with(SqliteStore::options(dir.file("inbox.db")), 1).await.unwrap();
     sqlx::query(
@@ -86,17 +86,6 @@ async fn sqlite_failed_batch_is_rolled_back_and_the_connection_reused() {
     .execute(store.pool())
     .await
     .unwrap();
-    let row = |key: &str| NewEvent {
-        provider: "toran".into(),
-        event_name: "lead.captured".into(),
-        idempotency_key: key.into(),
-        body: b"{}".to_vec(),
-        event_header: None,
-        timestamp_header: None,
-        received_at: common::t0(),
-        dead_letter: None,
-        headers: Vec::new(),
-    };
     let failed = store.ingest_batch(vec![row("a-first"), row("boom"), row("c-last")]).await;
     assert!(failed.is_err(), "{failed:?}");
     assert!(store.find("toran".into(), "a-first".into()).await.unwrap().is_none(), "rolled back");
@@ -112,23 +101,26 @@ async fn sqlite_batch_beyond_the_parameter_limit_is_stored() {
     use hookseal_inbox::{NewEvent, Store as _};
     let dir = common::TempDir::new();
     let store = SqliteStore::open(dir.file("inbox.db")).await.unwrap();
-    let rows: Vec<NewEvent> = (0..3000)
-        .map(|n| NewEvent {
-            provider: "toran".into(),
-            event_name: "lead.captured".into(),
-            idempotency_key: format!("lead-{n}"),
-            body: b"{}".to_vec(),
-            event_header: None,
-            timestamp_header: None,
-            received_at: common::t0(),
-            dead_letter: None,
-            headers: Vec::new(),
-        })
-        .collect();
+    let rows: Vec<NewEvent> = (0..3000).map(|n| row(&format!("lead-{n}"))).collect();
     let answers = store.ingest_batch(rows).await.unwrap();
     assert_eq!(answers.len(), 3000);
     assert!(answers.iter().all(|a| a.inserted && a.times_seen == 1));
     let ids: std::collections::HashSet<i64> = answers.iter().map(|a| a.id).collect();
     assert_eq!(ids.len(), 3000);
     assert_eq!(store.counts().await.unwrap().ready, 3000);
+}
+
+/// A Toran row for the store tests, keyed `key`.
+fn row(key: &str) -> hookseal_inbox::NewEvent {
+    hookseal_inbox::NewEvent {
+        provider: "toran".into(),
+        event_name: "lead.captured".into(),
+        idempotency_key: key.into(),
+        body: b"{}".to_vec(),
+        event_header: None,
+        timestamp_header: None,
+        received_at: common::t0(),
+        dead_letter: None,
+        headers: Vec::new(),
+    }
 }
